@@ -1,0 +1,81 @@
+#pragma once
+/// \file
+/// Exact policy evaluation and policy gradient of a finite MDP (spec §1, "Exact quantities").
+///
+/// With M = I - gamma P_pi over the non-terminal states (moves into terminal states drop out,
+/// as v = 0 there) and r_pi(s) = sum_a pi(a|s) r(s,a):
+///
+///   v   = M^{-1} r_pi                       (Bellman equation,   M v = r_pi)
+///   eta = M^{-T} start                      (flow balance,       M^T eta = start)
+///   J   = start . v = eta . r_pi
+///   grad J = sum_s eta(s) sum_a grad pi(a|s) q(s,a)
+///
+/// The gradient is the adjoint (implicit function theorem) form: differentiating M v = r_pi
+/// gives dJ = eta^T (d r_pi + gamma dP_pi v), i.e. the policy gradient theorem (Sutton et al.
+/// 2000, Thm 1). One sparse LU factorisation of M serves v (a solve) and eta (a transposed
+/// solve), so the exact gradient costs about one policy evaluation.
+///
+/// Throws IllPosedError when gamma = 1 and the policy is improper from start, when M is
+/// singular, or ill-conditioned beyond FiniteSolveOptions::max_condition, or when the
+/// residuals exceed FiniteSolveOptions::max_residual.
+
+#include <Eigen/Core>
+#include <optional>
+#include <string>
+
+#include "pgtruth/finite_mdp.hpp"
+#include "pgtruth/finite_policy.hpp"
+
+namespace pgtruth {
+
+struct FiniteSolveOptions {
+  bool compute_fisher = true;    ///< Fisher matrix, its rank and the natural gradient
+  double max_condition = 1e12;   ///< refuse when cond_inf(M) exceeds this
+  double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this
+
+  /// Throws std::invalid_argument naming the bad option.
+  void validate() const;
+};
+
+/// How the linear system was solved, and how well (the Ceres "Summary").
+struct LinearSolveSummary {
+  std::string method;                ///< e.g. "sparse LU (Eigen SparseLU, COLAMD ordering)"
+  Index unknowns = 0;                ///< non-terminal states that reach termination
+  Index nonzeros = 0;                ///< of M
+  double bellman_residual = 0;       ///< |M v - r_pi|_inf / (|M|_inf |v|_inf + |r_pi|_inf)
+  double flow_residual = 0;          ///< |M^T eta - start|_inf / (|M|_1 |eta|_inf + |start|_inf)
+  double condition = 0;              ///< cond_inf(M) = |M|_inf |M^{-1}|_inf, exact (M^{-1} >= 0)
+  double seconds = 0;                ///< wall time of solve()
+
+  /// One line: method, size, residuals, condition, time.
+  std::string brief_report() const;
+};
+
+struct FiniteSolution {
+  Eigen::MatrixXd policy;            ///< pi(a|s), S x A (0 on terminal rows)
+  Eigen::VectorXd v;                 ///< state values (0 at terminal states)
+  Eigen::MatrixXd q;                 ///< action values, S x A (0 on terminal rows)
+  Eigen::MatrixXd advantage;         ///< q - v
+  Eigen::VectorXd occupancy;         ///< eta(s) = sum_t gamma^t Pr(s_t = s) (0 at terminal states)
+  double expected_length = 0;        ///< sum_s eta(s)
+  Eigen::VectorXd visitation;        ///< d = eta / expected_length
+  double J = 0;                      ///< sum_s start(s) v(s)
+  Eigen::VectorXd gradient;          ///< grad_theta J, in the order of theta
+  /// Softmax policies with compute_fisher only:
+  std::optional<Eigen::MatrixXd> fisher;          ///< dense F (absent when too large to form)
+  std::optional<Eigen::VectorXd> natural_gradient;  ///< F^+ gradient
+  std::optional<Index> fisher_rank;
+  /// States (unreachable from start, gamma = 1) from which termination is not certain: their
+  /// v and q are undefined and hold NaN. Empty in every well-posed discounted problem.
+  std::vector<Index> undefined_states;
+  LinearSolveSummary summary;
+};
+
+/// Largest number of parameters for which solve() forms the dense Fisher matrix.
+inline constexpr Index kMaxDenseFisherParameters = 4096;
+
+/// Evaluates pi exactly and differentiates J (see the file comment).
+FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
+                     const FiniteSolveOptions& options = {});
+
+}  // namespace pgtruth

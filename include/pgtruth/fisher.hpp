@@ -1,0 +1,45 @@
+#pragma once
+/// \file
+/// The Fisher information matrix of a softmax policy and the natural gradient.
+///
+///   F = sum_s d(s) sum_a pi(a|s) psi(s,a) psi(s,a)^T,   psi = grad_theta log pi(a|s)
+///   natural gradient = F^+ grad J   (Kakade 2001; Moore-Penrose pseudo-inverse)
+/// with d the normalised discounted visitation (spec §1).
+///
+/// F is stored by diagonal blocks: one d x d block for linear features, one A x A block per
+/// state for tabular features (the full matrix would have (S A)^2 entries).
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "pgtruth/finite_mdp.hpp"
+#include "pgtruth/finite_policy.hpp"
+
+namespace pgtruth {
+
+/// A symmetric positive semi-definite matrix made of square blocks along its diagonal.
+struct BlockDiagonalMatrix {
+  std::vector<Index> offset;          ///< first row of each block
+  std::vector<Eigen::MatrixXd> block;
+  Index dim = 0;
+
+  Eigen::MatrixXd dense() const;
+  Eigen::VectorXd operator*(const Eigen::VectorXd& x) const;
+};
+
+/// F of a softmax policy, block by block (tabular: block s is d(s) (diag pi_s - pi_s pi_s^T)).
+BlockDiagonalMatrix fisher(const FiniteMdp& mdp, const FinitePolicy& policy,
+                           const Eigen::MatrixXd& pi, const Eigen::VectorXd& visitation);
+
+struct PseudoInverseSolution {
+  Eigen::VectorXd x;   ///< F^+ b: the minimum-norm least-squares solution of F x = b
+  Index rank = 0;      ///< eigenvalues counted as nonzero, summed over blocks
+};
+
+/// x = F^+ b through a symmetric eigendecomposition of each block. An eigenvalue counts as
+/// zero below tol = max(n, terms) * 8 eps * (largest eigenvalue of the block), the size of
+/// the rounding error of a block of dimension n accumulated from `terms` products.
+PseudoInverseSolution pseudo_inverse_solve(const BlockDiagonalMatrix& F, const Eigen::VectorXd& b,
+                                           Index terms);
+
+}  // namespace pgtruth

@@ -1,0 +1,34 @@
+#pragma once
+/// \file
+/// Reading problem files (../shared/spec/problem-format.md). Every fault in a file is an
+/// InputError whose pointer names the value at fault and whose source names the file.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "pgtruth/finite_mdp.hpp"
+#include "pgtruth/finite_policy.hpp"
+
+namespace pgtruth {
+
+/// A finite MDP with a parameterised policy (spec §1).
+struct FiniteProblem {
+  std::string name;
+  std::string description;
+  FiniteMdp mdp;
+  FinitePolicy policy;
+};
+
+/// Every kind of problem a file can hold.
+using Problem = std::variant<FiniteProblem>;
+
+/// Reads and validates the problem file `file`. Throws pgtruth::Error (InputError for a file
+/// that breaks the spec, IllPosedError for a well-formed but ill-posed one).
+Problem load_problem(const std::filesystem::path& file);
+
+/// The same for a document already in memory; `source` names it in error messages.
+Problem parse_problem(std::string_view text, const std::string& source = "");
+
+}  // namespace pgtruth

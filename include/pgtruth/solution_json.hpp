@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// The result contract of `pgtruth solve --json` (spec §1, "Exact quantities").
+/// Arrays follow the order of states, actions and theta; `gradient` and `natural_gradient`
+/// have the shape of theta (a flat array for softmax, rows over the non-terminal states for
+/// direct policies). Undefined values (see FiniteSolution::undefined_states) are null.
+
+#include <string>
+#include <vector>
+
+#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/problem_file.hpp"
+
+namespace pgtruth {
+
+/// Every key `solve --json` can print for a finite problem, in the order printed.
+const std::vector<std::string>& finite_solution_keys();
+
+/// Why `key` cannot be printed for this problem ("" when it can): the Fisher keys need a
+/// softmax policy, and the dense Fisher matrix at most kMaxDenseFisherParameters parameters.
+std::string finite_key_unavailable(const FiniteProblem& problem, const std::string& key);
+
+/// One JSON object with `keys` (every available key when empty). Precondition: each key is
+/// in finite_solution_keys() and available.
+std::string finite_solution_json(const FiniteProblem& problem, const FiniteSolution& solution,
+                                 const std::vector<std::string>& keys, int indent = 1);
+
+}  // namespace pgtruth

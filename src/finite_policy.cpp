@@ -1,0 +1,103 @@
+#include "pgtruth/finite_policy.hpp"
+
+#include <cassert>
+
+namespace pgtruth {
+
+Eigen::MatrixXd FiniteMdp::expected_reward() const {
+  Eigen::MatrixXd r = Eigen::MatrixXd::Zero(num_states(), num_actions());
+  for (Index s = 0; s < num_states(); ++s)
+    for (Index a = 0; a < num_actions(); ++a)
+      for (const Outcome& o : outcomes_of(s, a)) r(s, a) += o.probability * o.reward;
+  return r;
+}
+
+Index expected_num_parameters(const FiniteMdp& mdp, PolicyKind kind, Index feature_dim) {
+  switch (kind) {
+    case PolicyKind::softmax_tabular:
+      return mdp.num_states() * mdp.num_actions();
+    case PolicyKind::softmax_linear:
+      return feature_dim;
+    case PolicyKind::direct: {
+      Index non_terminal = 0;
+      for (Index s = 0; s < mdp.num_states(); ++s) non_terminal += mdp.is_terminal(s) ? 0 : 1;
+      return non_terminal * mdp.num_actions();
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+/// The logits theta . phi(s, a) of one state, as a row over actions.
+Eigen::RowVectorXd logits(const FiniteMdp& mdp, const FinitePolicy& policy, Index s) {
+  const Index A = mdp.num_actions();
+  if (policy.kind == PolicyKind::softmax_tabular) return policy.theta.segment(s * A, A).transpose();
+  return (policy.features.middleRows(s * A, A) * policy.theta).transpose();
+}
+
+}  // namespace
+
+Eigen::MatrixXd policy_probabilities(const FiniteMdp& mdp, const FinitePolicy& policy) {
+  const Index S = mdp.num_states(), A = mdp.num_actions();
+  Eigen::MatrixXd pi = Eigen::MatrixXd::Zero(S, A);
+  Index k = 0;  // position among non-terminal states (direct policies)
+  for (Index s = 0; s < S; ++s) {
+    if (mdp.is_terminal(s)) continue;
+    if (policy.kind == PolicyKind::direct) {
+      pi.row(s) = policy.theta.segment(k * A, A).transpose();
+    } else {
+      const Eigen::RowVectorXd z = logits(mdp, policy, s);
+      const Eigen::RowVectorXd e = (z.array() - z.maxCoeff()).exp();
+      pi.row(s) = e / e.sum();
+    }
+    ++k;
+  }
+  return pi;
+}
+
+Eigen::VectorXd contract_policy_derivative(const FiniteMdp& mdp, const FinitePolicy& policy,
+                                           const Eigen::MatrixXd& pi, const Eigen::MatrixXd& W) {
+  const Index S = mdp.num_states(), A = mdp.num_actions();
+  Eigen::VectorXd g = Eigen::VectorXd::Zero(policy.num_parameters());
+  Index k = 0;
+  for (Index s = 0; s < S; ++s) {
+    if (mdp.is_terminal(s)) continue;
+    switch (policy.kind) {
+      case PolicyKind::direct:
+        g.segment(k * A, A) = W.row(s).transpose();
+        break;
+      case PolicyKind::softmax_tabular: {
+        // d pi(a|s) / d theta(s,b) = pi(a|s) (1[a=b] - pi(b|s)).
+        const double mean = pi.row(s).dot(W.row(s));
+        g.segment(s * A, A) = (pi.row(s).array() * (W.row(s).array() - mean)).transpose();
+        break;
+      }
+      case PolicyKind::softmax_linear: {
+        // sum_a W pi (phi(s,a) - phibar(s)) = Phi_s' (pi .* (W - <pi, W>)).
+        const double mean = pi.row(s).dot(W.row(s));
+        const Eigen::VectorXd weight = (pi.row(s).array() * (W.row(s).array() - mean)).transpose();
+        g.noalias() += policy.features.middleRows(s * A, A).transpose() * weight;
+        break;
+      }
+    }
+    ++k;
+  }
+  return g;
+}
+
+Eigen::VectorXd score(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                      Index s, Index a) {
+  assert(policy.is_softmax() && !mdp.is_terminal(s));
+  const Index A = mdp.num_actions();
+  if (policy.kind == PolicyKind::softmax_tabular) {
+    Eigen::VectorXd psi = Eigen::VectorXd::Zero(policy.num_parameters());
+    psi.segment(s * A, A) = -pi.row(s).transpose();
+    psi(s * A + a) += 1.0;
+    return psi;
+  }
+  const auto phi = policy.features.middleRows(s * A, A);
+  return phi.row(a).transpose() - phi.transpose() * pi.row(s).transpose();
+}
+
+}  // namespace pgtruth

@@ -1,0 +1,357 @@
+#include "finite_reader.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <unordered_map>
+
+#include "pgtruth/error.hpp"
+#include "pgtruth/finite_structure.hpp"
+
+namespace pgtruth::detail {
+namespace {
+
+constexpr double kSumTolerance = 1e-9;   // spec §1: rows and start sum to 1 within 1e-9
+constexpr std::int64_t kMaxCount = 100'000'000;
+
+std::string format_number(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+/// Names of states or actions: a count n (names "0".."n-1") or an array of unique strings.
+struct NameTable {
+  std::string what;  // "state" or "action"
+  std::vector<std::string> names;
+  std::unordered_map<std::string, Index> index;
+
+  static NameTable read(const JsonNode& node, const std::string& what) {
+    NameTable t{what, {}, {}};
+    if (node.is_number()) {
+      const auto n = node.integer(1, kMaxCount);
+      for (std::int64_t i = 0; i < n; ++i) t.names.push_back(std::to_string(i));
+    } else if (node.is_array()) {
+      if (node.size() == 0) node.fail("expected at least one " + what);
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        const JsonNode name = node.at(i);
+        const std::string& s = name.string();
+        if (s.empty()) name.fail("a " + what + " name must not be empty");
+        if (t.index.count(s)) name.fail("the " + what + " \"" + s + "\" is named twice");
+        t.names.push_back(s);
+        t.index.emplace(s, static_cast<Index>(i));
+      }
+      return t;
+    } else {
+      node.fail("expected a count or an array of " + what + " names, found " + describe_type(node.json()));
+    }
+    for (std::size_t i = 0; i < t.names.size(); ++i) t.index.emplace(t.names[i], static_cast<Index>(i));
+    return t;
+  }
+
+  Index size() const { return static_cast<Index>(names.size()); }
+
+  /// A reference by name (a string) or by index (an integer).
+  Index resolve(const JsonNode& node) const {
+    if (node.is_string()) return resolve_name(node, node.string());
+    if (node.is_number()) return static_cast<Index>(node.integer(0, size() - 1));
+    node.fail("expected a " + what + " name or index, found " + describe_type(node.json()));
+  }
+
+  /// A reference by name only (an object's member name); `node` is where to complain.
+  Index resolve_name(const JsonNode& node, const std::string& name) const {
+    const auto it = index.find(name);
+    if (it == index.end()) node.fail("unknown " + what + " \"" + name + "\"");
+    return it->second;
+  }
+};
+
+void check_probability(const JsonNode& node, double p) {
+  if (p < 0.0) node.fail("a probability must not be negative, found " + format_number(p));
+}
+
+void check_sums_to_one(const JsonNode& node, double sum, const std::string& what) {
+  if (std::abs(sum - 1.0) > kSumTolerance)
+    node.fail(what + " sum to " + format_number(sum) + ", expected 1");
+}
+
+Eigen::VectorXd read_start(const JsonNode& node, const NameTable& states) {
+  Eigen::VectorXd start = Eigen::VectorXd::Zero(states.size());
+  if (node.is_array()) {
+    node.expect_array_of_size(static_cast<std::size_t>(states.size()), "probabilities (one per state)");
+    for (Index s = 0; s < states.size(); ++s) {
+      const JsonNode p = node.at(static_cast<std::size_t>(s));
+      start(s) = p.number();
+      check_probability(p, start(s));
+    }
+  } else if (node.is_object()) {
+    for (const auto& [name, value] : node.json().items()) {
+      const JsonNode p(value, node.where() + "/" + pointer_token(name));
+      const Index s = states.resolve_name(p, name);
+      start(s) = p.number();
+      check_probability(p, start(s));
+    }
+  } else {
+    node.fail("expected an array over states or an object {state: probability}, found " +
+              describe_type(node.json()));
+  }
+  check_sums_to_one(node, start.sum(), "start probabilities");
+  return start;
+}
+
+std::vector<char> read_terminal(const std::optional<JsonNode>& node, const NameTable& states) {
+  std::vector<char> terminal(states.size(), 0);
+  if (!node) return terminal;
+  node->expect_array();
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    const JsonNode ref = node->at(i);
+    const Index s = states.resolve(ref);
+    if (terminal[s]) ref.fail("the state \"" + states.names[s] + "\" is listed twice");
+    terminal[s] = 1;
+  }
+  return terminal;
+}
+
+/// Outcomes of every (s, a) row while reading, before packing into FiniteMdp's arrays.
+using Rows = std::vector<std::vector<Outcome>>;
+
+/// `next` of a list-form entry: {state: prob} or [{"state", "p", "reward"}, ...].
+std::vector<Outcome> read_next(const JsonNode& node, const NameTable& states, double entry_reward) {
+  std::vector<Outcome> row;
+  double sum = 0.0;
+  if (node.is_object()) {
+    for (const auto& [name, value] : node.json().items()) {
+      const JsonNode p(value, node.where() + "/" + pointer_token(name));
+      const Index next = states.resolve_name(p, name);
+      const double prob = p.number();
+      check_probability(p, prob);
+      sum += prob;
+      if (prob > 0.0) row.push_back({next, prob, entry_reward});
+    }
+  } else if (node.is_array()) {
+    if (node.size() == 0) node.fail("expected at least one outcome");
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const JsonNode outcome = node.at(i);
+      outcome.expect_keys({"state", "p", "reward"});
+      const Index next = states.resolve(outcome.at("state"));
+      const JsonNode p = outcome.at("p");
+      const double prob = p.number();
+      check_probability(p, prob);
+      const auto reward = outcome.find("reward");
+      sum += prob;
+      if (prob > 0.0) row.push_back({next, prob, entry_reward + (reward ? reward->number() : 0.0)});
+    }
+  } else {
+    node.fail("expected an object {state: probability} or an array of outcomes, found " +
+              describe_type(node.json()));
+  }
+  check_sums_to_one(node, sum, "probabilities");
+  return row;
+}
+
+Rows read_transition_list(const JsonNode& list, const NameTable& states, const NameTable& actions,
+                          const std::vector<char>& terminal) {
+  list.expect_array();
+  const Index A = actions.size();
+  Rows rows(static_cast<std::size_t>(states.size() * A));
+  std::vector<std::int64_t> given_at(rows.size(), -1);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const JsonNode entry = list.at(i);
+    entry.expect_keys({"state", "action", "reward", "next"});
+    const JsonNode state = entry.at("state");
+    const Index s = states.resolve(state);
+    if (terminal[s])
+      state.fail("\"" + states.names[s] + "\" is a terminal state, which has no transitions");
+    const Index a = actions.resolve(entry.at("action"));
+    const auto row = static_cast<std::size_t>(s * A + a);
+    if (given_at[row] >= 0)
+      entry.fail("state \"" + states.names[s] + "\", action \"" + actions.names[a] +
+                 "\" is given twice (first at " + list.where() + "/" + std::to_string(given_at[row]) + ")");
+    given_at[row] = static_cast<std::int64_t>(i);
+    const auto reward = entry.find("reward");
+    rows[row] = read_next(entry.at("next"), states, reward ? reward->number() : 0.0);
+  }
+  for (Index s = 0; s < states.size(); ++s)
+    for (Index a = 0; a < A; ++a)
+      if (!terminal[s] && given_at[static_cast<std::size_t>(s * A + a)] < 0)
+        list.fail("no entry for state \"" + states.names[s] + "\", action \"" + actions.names[a] +
+                  "\" (every action of every non-terminal state needs one)");
+  return rows;
+}
+
+/// Dense form: P[s][a][s'] and R[s][a]; rows of terminal states are ignored, whatever they hold.
+Rows read_dense(const JsonNode& P, const JsonNode& R, const NameTable& states,
+                const NameTable& actions, const std::vector<char>& terminal) {
+  const Index S = states.size(), A = actions.size();
+  const auto nS = static_cast<std::size_t>(S), nA = static_cast<std::size_t>(A);
+  P.expect_array_of_size(nS, "rows (one per state)");
+  R.expect_array_of_size(nS, "rows (one per state)");
+  Rows rows(nS * nA);
+  for (Index s = 0; s < S; ++s) {
+    if (terminal[s]) continue;
+    const JsonNode P_s = P.at(static_cast<std::size_t>(s)), R_s = R.at(static_cast<std::size_t>(s));
+    P_s.expect_array_of_size(nA, "rows (one per action)");
+    R_s.expect_array_of_size(nA, "rewards (one per action)");
+    for (Index a = 0; a < A; ++a) {
+      const JsonNode P_sa = P_s.at(static_cast<std::size_t>(a));
+      const double reward = R_s.at(static_cast<std::size_t>(a)).number();
+      P_sa.expect_array_of_size(nS, "probabilities (one per state)");
+      double sum = 0.0;
+      std::vector<Outcome>& row = rows[static_cast<std::size_t>(s * A + a)];
+      for (Index t = 0; t < S; ++t) {
+        const JsonNode p = P_sa.at(static_cast<std::size_t>(t));
+        const double prob = p.number();
+        check_probability(p, prob);
+        sum += prob;
+        if (prob > 0.0) row.push_back({t, prob, reward});
+      }
+      check_sums_to_one(P_sa, sum, "probabilities");
+    }
+  }
+  return rows;
+}
+
+void pack_rows(Rows rows, FiniteMdp& mdp) {
+  mdp.outcome_begin.assign(1, 0);
+  for (auto& row : rows) {
+    mdp.outcomes.insert(mdp.outcomes.end(), row.begin(), row.end());
+    mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
+  }
+}
+
+/// Linear features {state: {action: [..]}}, "*" for every state not listed by name.
+Eigen::MatrixXd read_features(const JsonNode& node, const FiniteMdp& mdp, const NameTable& states,
+                              const NameTable& actions) {
+  const Index S = states.size(), A = actions.size();
+  // The vector given for (s, a), if any, by pointer; s = S stands for "*".
+  std::vector<std::optional<JsonNode>> given(static_cast<std::size_t>((S + 1) * A));
+  std::optional<std::size_t> dim;
+  std::string dim_from;
+  for (const auto& [state_name, per_action] : node.json().items()) {
+    const JsonNode state(per_action, node.where() + "/" + pointer_token(state_name));
+    const Index s = state_name == "*" ? S : states.resolve_name(state, state_name);
+    state.expect_object();
+    for (const auto& [action_name, vector] : per_action.items()) {
+      const JsonNode phi(vector, state.where() + "/" + pointer_token(action_name));
+      const Index a = actions.resolve_name(phi, action_name);
+      phi.expect_array();
+      if (!dim) {
+        if (phi.size() == 0) phi.fail("expected at least one feature");
+        dim = phi.size(), dim_from = phi.where();
+      } else if (phi.size() != *dim) {
+        phi.fail("expected " + std::to_string(*dim) + " features, like " + dim_from + ", found " +
+                 std::to_string(phi.size()));
+      }
+      for (std::size_t k = 0; k < phi.size(); ++k) phi.at(k).number();
+      given[static_cast<std::size_t>(s * A + a)] = phi;
+    }
+  }
+  if (!dim) node.fail("expected feature vectors {state: {action: [..]}}, found none");
+  Eigen::MatrixXd features = Eigen::MatrixXd::Zero(S * A, static_cast<Index>(*dim));
+  for (Index s = 0; s < S; ++s) {
+    if (mdp.is_terminal(s)) continue;
+    for (Index a = 0; a < A; ++a) {
+      auto phi = given[static_cast<std::size_t>(s * A + a)];
+      if (!phi) phi = given[static_cast<std::size_t>(S * A + a)];
+      if (!phi)
+        node.fail("no feature vector for state \"" + states.names[s] + "\", action \"" +
+                  actions.names[a] + "\" (give one under \"" + states.names[s] + "\" or \"*\")");
+      for (std::size_t k = 0; k < *dim; ++k) features(s * A + a, static_cast<Index>(k)) = phi->json()[k].get<double>();
+    }
+  }
+  return features;
+}
+
+FinitePolicy read_policy(const JsonNode& node, const FiniteMdp& mdp, const NameTable& states,
+                         const NameTable& actions) {
+  node.expect_object();
+  const std::string& type = node.at("type").string();
+  FinitePolicy policy;
+  const Index A = actions.size();
+  if (type == "direct") {
+    node.expect_keys({"type", "theta"});
+    policy.kind = PolicyKind::direct;
+    const JsonNode theta = node.at("theta");
+    const Index rows = expected_num_parameters(mdp, PolicyKind::direct, 0) / A;
+    theta.expect_array_of_size(static_cast<std::size_t>(rows), "rows (one per non-terminal state)");
+    policy.theta.resize(rows * A);
+    for (Index k = 0; k < rows; ++k) {
+      const JsonNode row = theta.at(static_cast<std::size_t>(k));
+      row.expect_array_of_size(static_cast<std::size_t>(A), "probabilities (one per action)");
+      for (Index a = 0; a < A; ++a) {
+        const JsonNode p = row.at(static_cast<std::size_t>(a));
+        policy.theta(k * A + a) = p.number();
+        check_probability(p, policy.theta(k * A + a));
+      }
+      check_sums_to_one(row, policy.theta.segment(k * A, A).sum(), "probabilities");
+    }
+    return policy;
+  }
+  if (type != "softmax") node.at("type").fail("unknown policy type \"" + type + "\" (expected \"softmax\" or \"direct\")");
+
+  node.expect_keys({"type", "features", "theta"});
+  const auto features = node.find("features");
+  if (!features || (features->is_string() && features->string() == "tabular")) {
+    policy.kind = PolicyKind::softmax_tabular;
+  } else if (features->is_object()) {
+    policy.kind = PolicyKind::softmax_linear;
+    policy.features = read_features(*features, mdp, states, actions);
+  } else {
+    features->fail("expected \"tabular\" or an object {state: {action: [features]}}, found " +
+                   (features->is_string() ? "\"" + features->string() + "\"" : describe_type(features->json())));
+  }
+  const Index n = expected_num_parameters(mdp, policy.kind, policy.features.cols());
+  policy.theta = Eigen::VectorXd::Zero(n);
+  if (const auto theta = node.find("theta")) {
+    if (theta->is_number()) {
+      policy.theta.setConstant(theta->number());
+    } else {
+      theta->expect_array_of_size(static_cast<std::size_t>(n),
+                                  policy.kind == PolicyKind::softmax_tabular
+                                      ? "entries (one per state and action, index s * " + std::to_string(A) + " + a)"
+                                      : "entries (one per feature)");
+      for (Index i = 0; i < n; ++i) policy.theta(i) = theta->at(static_cast<std::size_t>(i)).number();
+    }
+  }
+  return policy;
+}
+
+}  // namespace
+
+FiniteProblem read_finite_problem(const JsonNode& root) {
+  root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start",
+                    "terminal", "transitions", "P", "R", "policy"});
+  FiniteProblem problem;
+  if (const auto name = root.find("name")) problem.name = name->string();
+  if (const auto description = root.find("description")) problem.description = description->string();
+
+  FiniteMdp& mdp = problem.mdp;
+  const JsonNode gamma = root.at("gamma");
+  mdp.gamma = gamma.number();
+  if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
+    gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma));
+
+  const NameTable states = NameTable::read(root.at("states"), "state");
+  const NameTable actions = NameTable::read(root.at("actions"), "action");
+  mdp.state_names = states.names;
+  mdp.action_names = actions.names;
+  mdp.terminal = read_terminal(root.find("terminal"), states);
+  mdp.start = read_start(root.at("start"), states);
+
+  const auto list = root.find("transitions");
+  const auto P = root.find("P");
+  if (list && P) P->fail("give the transitions either as \"transitions\" or as \"P\" and \"R\", not both");
+  if (!list && !P && !root.find("R"))
+    root.fail("missing the transitions: give \"transitions\" (list form) or \"P\" and \"R\" (dense form)");
+  if (list) {
+    if (const auto R = root.find("R")) R->fail("\"R\" belongs to the dense form; with \"transitions\" give rewards in the list");
+    pack_rows(read_transition_list(*list, states, actions, mdp.terminal), mdp);
+  } else {
+    pack_rows(read_dense(root.at("P"), root.at("R"), states, actions, mdp.terminal), mdp);
+  }
+
+  problem.policy = read_policy(root.at("policy"), mdp, states, actions);
+  if (mdp.gamma == 1.0) require_proper(mdp, policy_probabilities(mdp, problem.policy));
+  return problem;
+}
+
+}  // namespace pgtruth::detail

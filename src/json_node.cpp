@@ -1,0 +1,183 @@
+#include "json_node.hpp"
+
+#include <cmath>
+#include <unordered_set>
+#include <vector>
+
+#include "pgtruth/error.hpp"
+
+namespace pgtruth::detail {
+namespace {
+
+/// One open container while parsing: an object (its member names so far, the current one)
+/// or an array (the index of the element being read).
+struct Frame {
+  bool is_array = false;
+  std::size_t index = 0;
+  std::string key;
+  std::unordered_set<std::string> keys;
+};
+
+std::string container_pointer(const std::vector<Frame>& frames) {
+  std::string p;
+  for (std::size_t i = 0; i + 1 < frames.size(); ++i)
+    p += "/" + (frames[i].is_array ? std::to_string(frames[i].index) : pointer_token(frames[i].key));
+  return p;
+}
+
+/// nlohmann/json's messages start with "[json.exception.parse_error.101] "; keep the rest.
+std::string strip_exception_id(const std::string& what) {
+  const auto close = what.find("] ");
+  return close == std::string::npos ? what : what.substr(close + 2);
+}
+
+}  // namespace
+
+std::string pointer_token(std::string_view key) {
+  std::string t;
+  for (char c : key) {
+    if (c == '~') t += "~0";
+    else if (c == '/') t += "~1";
+    else t += c;
+  }
+  return t;
+}
+
+std::string describe_type(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::object: return "an object";
+    case Json::value_t::array: return "an array";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return "a number";
+    default: return "an unsupported value";
+  }
+}
+
+Json parse_json(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    throw InputError("/", "the file is empty; expected a JSON object");
+  std::vector<Frame> frames;
+  const auto element_done = [&frames] {
+    if (!frames.empty() && frames.back().is_array) ++frames.back().index;
+  };
+  Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        frames.push_back(Frame{event == Json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        frames.pop_back();
+        element_done();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& f = frames.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) {
+          const std::string key = f.key;
+          frames.push_back(Frame{});  // so that the pointer ends with this key
+          throw InputError(container_pointer(frames), "the key \"" + key + "\" appears twice in this object");
+        }
+        break;
+      }
+      case Json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  };
+  try {
+    return Json::parse(text.begin(), text.end(), track);
+  } catch (const Json::out_of_range& e) {  // "number overflow parsing '1e999'"
+    frames.push_back(Frame{});
+    throw InputError(container_pointer(frames).empty() ? "/" : container_pointer(frames),
+                     "not a finite number: " + strip_exception_id(e.what()));
+  } catch (const Json::exception& e) {
+    throw InputError("/", "not valid JSON: " + strip_exception_id(e.what()));
+  }
+}
+
+void JsonNode::fail(const std::string& message) const { throw InputError(where(), message); }
+
+void JsonNode::expect_object() const {
+  if (!is_object()) fail("expected an object, found " + describe_type(*value_));
+}
+
+void JsonNode::expect_array() const {
+  if (!is_array()) fail("expected an array, found " + describe_type(*value_));
+}
+
+JsonNode JsonNode::at(std::string_view key) const {
+  expect_object();
+  const auto it = value_->find(key);
+  if (it == value_->end()) fail("missing required key \"" + std::string(key) + "\"");
+  return JsonNode(*it, pointer_ + "/" + pointer_token(key));
+}
+
+std::optional<JsonNode> JsonNode::find(std::string_view key) const {
+  expect_object();
+  const auto it = value_->find(key);
+  if (it == value_->end()) return std::nullopt;
+  return JsonNode(*it, pointer_ + "/" + pointer_token(key));
+}
+
+JsonNode JsonNode::at(std::size_t i) const {
+  expect_array();
+  return JsonNode((*value_)[i], pointer_ + "/" + std::to_string(i));
+}
+
+std::size_t JsonNode::size() const {
+  expect_array();
+  return value_->size();
+}
+
+void JsonNode::expect_array_of_size(std::size_t n, std::string_view what) const {
+  if (!is_array())
+    fail("expected an array of " + std::to_string(n) + " " + std::string(what) + ", found " +
+         describe_type(*value_));
+  if (value_->size() != n)
+    fail("expected " + std::to_string(n) + " " + std::string(what) + ", found " +
+         std::to_string(value_->size()));
+}
+
+void JsonNode::expect_keys(std::initializer_list<std::string_view> allowed) const {
+  expect_object();
+  for (const auto& [key, value] : value_->items()) {
+    if (!key.empty() && key.front() == '_') continue;
+    bool known = false;
+    for (std::string_view a : allowed) known = known || a == key;
+    if (known) continue;
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    throw InputError(pointer_ + "/" + pointer_token(key),
+                     "unknown key \"" + key + "\" (expected one of: " + list + ")");
+  }
+}
+
+double JsonNode::number() const {
+  if (!is_number()) fail("expected a number, found " + describe_type(*value_));
+  const double x = value_->get<double>();
+  if (!std::isfinite(x)) fail("expected a finite number");
+  return x;
+}
+
+std::int64_t JsonNode::integer(std::int64_t lo, std::int64_t hi) const {
+  const double x = number();
+  if (x != std::floor(x)) fail("expected an integer, found " + value_->dump());
+  if (x < static_cast<double>(lo) || x > static_cast<double>(hi))
+    fail("expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+         ", found " + value_->dump());
+  return static_cast<std::int64_t>(x);
+}
+
+const std::string& JsonNode::string() const {
+  if (!is_string()) fail("expected a string, found " + describe_type(*value_));
+  return value_->get_ref<const std::string&>();
+}
+
+}  // namespace pgtruth::detail

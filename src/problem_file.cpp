@@ -1,0 +1,51 @@
+#include "pgtruth/problem_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "finite_reader.hpp"
+#include "json_node.hpp"
+#include "pgtruth/error.hpp"
+#include "pgtruth/version.hpp"
+
+namespace pgtruth {
+
+Problem parse_problem(std::string_view text, const std::string& source) {
+  try {
+    const detail::Json document = detail::parse_json(text);
+    const detail::JsonNode root(document, "");
+    root.expect_object();
+    const std::string& kind = root.at("problem").string();
+    if (kind == "finite") return detail::read_finite_problem(root);
+    if (kind == "lqg")
+      throw InputError("/problem", std::string("LQG problems are not supported yet by pgtruth ") + kVersion);
+    throw InputError("/problem", "unknown problem type \"" + kind + "\" (expected \"finite\" or \"lqg\")");
+  } catch (Error& e) {
+    e.set_source(source);
+    throw;
+  }
+}
+
+namespace {
+
+[[noreturn]] void fail_to_read(const std::filesystem::path& file, const std::string& message) {
+  InputError e("", message);
+  e.set_source(file.string());
+  throw e;
+}
+
+}  // namespace
+
+Problem load_problem(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) fail_to_read(file, "is a directory, expected a problem file");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail_to_read(file, std::string("cannot open the file: ") + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_problem(text.str(), file.string());
+}
+
+}  // namespace pgtruth

@@ -1,0 +1,111 @@
+// pgtruth solve FILE [--json] [--keys K,...] [--rows N]
+#include <algorithm>
+#include <cmath>
+#include <variant>
+
+#include "cli/arguments.hpp"
+#include "cli/commands.hpp"
+#include "cli/finite_report.hpp"
+#include "pgtruth/error.hpp"
+#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/problem_file.hpp"
+#include "pgtruth/solution_json.hpp"
+
+namespace pgtruth::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N]\n"
+    "\n"
+    "Computes the exact quantities of the problem in FILE: J, the policy gradient (adjoint of\n"
+    "the Bellman linear system), v, q, the advantage, the occupancy and visitation, the Fisher\n"
+    "matrix and the natural gradient. Prints a summary for a person unless --json is given.\n"
+    "\n"
+    "Options:\n"
+    "  --json          print one JSON object with the keys of the spec (problem-format.md)\n"
+    "  --keys K1,K2    print only these keys as JSON (implies --json), e.g. --keys J,gradient\n"
+    "  --rows N        rows of the summary's tables (default 20); the rest is elided\n"
+    "  --help, -h      show this help\n"
+    "\n"
+    "Keys for finite MDPs: problem, states, actions, sense, J, v, q, advantage, policy,\n"
+    "occupancy, expected_length, visitation, gradient, fisher, fisher_rank, natural_gradient,\n"
+    "solver (method, residuals, condition number, seconds).\n"
+    "\n"
+    "Exit codes: 0 success; 2 bad input or an ill-posed problem (one line on stderr).\n"
+    "Example: pgtruth solve cases/short-corridor.json --keys J,gradient\n";
+
+std::vector<std::string> requested_keys(const ParsedArguments& args, const FiniteProblem& problem) {
+  if (!args.has("keys")) return {};
+  const std::vector<std::string> keys = split_list(*args.value("keys"));
+  if (keys.empty()) throw UsageError("--keys needs at least one key");
+  const auto& known = finite_solution_keys();
+  for (const std::string& key : keys) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw UsageError("unknown key '" + key + "' in --keys (known: " + list + ")");
+    }
+    if (const std::string why = finite_key_unavailable(problem, key); !why.empty())
+      throw UsageError("cannot print " + key + ": " + why);
+  }
+  return keys;
+}
+
+Index parse_rows(const ParsedArguments& args) {
+  if (!args.has("rows")) return 20;
+  const std::string text = *args.value("rows");
+  std::size_t used = 0;
+  long long rows = -1;
+  try {
+    rows = std::stoll(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || rows < 1) throw UsageError("--rows needs a positive integer, found '" + text + "'");
+  return static_cast<Index>(rows);
+}
+
+int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
+  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"keys", true}, {"rows", true}, {"help"}});
+  if (args.has("help")) return out << kHelp, 0;
+  if (args.operands.empty()) throw UsageError("missing the problem FILE");
+  if (args.operands.size() > 1) throw UsageError("expected one problem FILE, found " + std::to_string(args.operands.size()));
+  const Index rows = parse_rows(args);
+  const std::string& file = args.operands.front();
+
+  const Problem problem = load_problem(file);
+  const auto& finite = std::get<FiniteProblem>(problem);
+  const std::vector<std::string> keys = requested_keys(args, finite);
+
+  FiniteSolveOptions options;
+  options.compute_fisher = keys.empty() || std::any_of(keys.begin(), keys.end(), [](const std::string& k) {
+                             return k == "fisher" || k == "fisher_rank" || k == "natural_gradient";
+                           });
+  FiniteSolution solution;
+  try {
+    solution = solve(finite.mdp, finite.policy, options);
+  } catch (Error& e) {
+    e.set_source(file);
+    throw;
+  }
+  if (!solution.undefined_states.empty())
+    err << file << ": note: v and q are undefined (null) at " << solution.undefined_states.size()
+        << " state(s) not reachable from start from which termination is not certain, e.g. \""
+        << finite.mdp.state_names[solution.undefined_states.front()] << "\"\n";
+  if (!solution.gradient.allFinite())
+    err << file << ": note: some gradient entries are undefined (null): an action the policy never takes "
+                   "leads to a state that never terminates\n";
+
+  if (args.has("json") || args.has("keys")) {
+    out << finite_solution_json(finite, solution, keys) << "\n";
+  } else {
+    print_finite_report(out, file, finite, solution, rows);
+  }
+  return 0;
+}
+
+}  // namespace
+
+const Command kSolveCommand{"solve", "exact J, gradient, values, occupancy, Fisher of a problem file", kHelp,
+                            &run_solve};
+
+}  // namespace pgtruth::cli
