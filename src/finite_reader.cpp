@@ -15,7 +15,7 @@ constexpr std::int64_t kMaxCount = 100'000'000;
 
 std::string format_number(double x) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
+  std::snprintf(buf, sizeof buf, "%.15g", x);
   return buf;
 }
 

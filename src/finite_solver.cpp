@@ -83,6 +83,15 @@ double inf_norm(const SparseMatrix& M) {  // max row sum of |M|
   return rows.size() ? rows.maxCoeff() : 0.0;
 }
 
+/// |M - I|_inf = |gamma P_pi|_inf, the size of the data that M is formed from.
+double inf_norm_off_identity(const SparseMatrix& M) {
+  Eigen::VectorXd rows = Eigen::VectorXd::Zero(M.rows());
+  for (Index j = 0; j < M.outerSize(); ++j)
+    for (SparseMatrix::InnerIterator it(M, j); it; ++it)
+      rows(it.row()) += std::abs(it.value() - (it.row() == it.col() ? 1.0 : 0.0));
+  return rows.size() ? rows.maxCoeff() : 0.0;
+}
+
 double one_norm(const SparseMatrix& M) {  // max column sum of |M|
   double best = 0.0;
   for (Index j = 0; j < M.outerSize(); ++j) {
@@ -139,7 +148,9 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   lu.analyzePattern(M);
   lu.factorize(M);
   if (lu.info() != Eigen::Success)
-    throw IllPosedError("", "the Bellman system I - gamma P_pi is singular (" + lu.lastErrorMessage() + ")");
+    throw IllPosedError("", "the Bellman system I - gamma P_pi is numerically singular: from some state the "
+                            "chance of ever terminating is lost in rounding (Eigen SparseLU: " +
+                            lu.lastErrorMessage() + ")");
   const Eigen::VectorXd v_k = lu.solve(r_pi);
   const Eigen::VectorXd eta_k = lu.transpose().solve(start);
   // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
@@ -151,7 +162,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.unknowns = n;
   summary.nonzeros = M.nonZeros();
   const double norm_inf = inf_norm(M);
-  summary.condition = n ? norm_inf * max_abs(row_sums_of_inverse) : 1.0;
+  summary.condition = inf_norm_off_identity(M) * max_abs(row_sums_of_inverse);
   summary.bellman_residual = backward_error(M * v_k - r_pi, norm_inf, v_k, r_pi);
   summary.flow_residual =
       backward_error(SparseMatrix(M.transpose()) * eta_k - start, one_norm(M), eta_k, start);

@@ -30,7 +30,7 @@ namespace pgtruth {
 
 struct FiniteSolveOptions {
   bool compute_fisher = true;    ///< Fisher matrix, its rank and the natural gradient
-  double max_condition = 1e12;   ///< refuse when cond_inf(M) exceeds this
+  double max_condition = 1e12;   ///< refuse when LinearSolveSummary::condition exceeds this
   double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this
 
   /// Throws std::invalid_argument naming the bad option.
@@ -44,7 +44,11 @@ struct LinearSolveSummary {
   Index nonzeros = 0;                ///< of M
   double bellman_residual = 0;       ///< |M v - r_pi|_inf / (|M|_inf |v|_inf + |r_pi|_inf)
   double flow_residual = 0;          ///< |M^T eta - start|_inf / (|M|_1 |eta|_inf + |start|_inf)
-  double condition = 0;              ///< cond_inf(M) = |M|_inf |M^{-1}|_inf, exact (M^{-1} >= 0)
+  /// |gamma P_pi|_inf |M^{-1}|_inf, exact as M^{-1} >= 0: the factor by which relative errors
+  /// in gamma or P can grow in v (the condition of M = I - gamma P with respect to its data,
+  /// not to M itself, which hides the cancellation in 1 - gamma). About the longest expected
+  /// discounted episode from any state; 1/(1 - gamma) - 1 without terminal states.
+  double condition = 0;
   double seconds = 0;                ///< wall time of solve()
 
   /// One line: method, size, residuals, condition, time.

@@ -13,6 +13,21 @@ namespace {
 
 const Command* const kCommands[] = {&kSolveCommand};
 
+/// The message with control characters (a newline in a state name, say) made visible, so
+/// that an error is always exactly one line.
+std::string one_line(const std::string& message) {
+  std::string line;
+  for (const char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      line += std::string("\\x") + hex[(c >> 4) & 0xf] + hex[c & 0xf];
+    } else {
+      line += c;
+    }
+  }
+  return line;
+}
+
 void print_usage(std::ostream& out) {
   out << "pgtruth " << kVersion << ": exact policy gradients, and checks of sampled ones\n\n"
       << "Usage: pgtruth COMMAND [OPTIONS] FILE\n"
@@ -73,7 +88,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   try {
     return dispatch(args, out, err);
   } catch (const pgtruth::Error& e) {
-    err << e.what() << "\n";
+    err << one_line(e.what()) << "\n";
     return kExitBadInput;
   } catch (const std::bad_alloc&) {
     err << "pgtruth: out of memory (the problem is too large for this machine)\n";

@@ -96,6 +96,8 @@ int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostre
                    "leads to a state that never terminates\n";
 
   if (args.has("json") || args.has("keys")) {
+    if (keys.empty() && !finite_key_unavailable(finite, "fisher").empty() && finite.policy.is_softmax())
+      err << file << ": note: " << finite_key_unavailable(finite, "fisher") << "\n";
     out << finite_solution_json(finite, solution, keys) << "\n";
   } else {
     print_finite_report(out, file, finite, solution, rows);

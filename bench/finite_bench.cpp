@@ -1,0 +1,116 @@
+// Times the exact finite-MDP solve on slippery gridworlds of growing size, against a
+// baseline measured in the same run: plain policy evaluation (assemble I - gamma P_pi, one
+// sparse LU, one solve for v). The ratio is what the gradient, occupancy, q, residuals and
+// condition number cost on top of evaluating the policy.
+//
+//   pgtruth_bench [--max-states N] [--repeat R]
+#include <Eigen/OrderingMethods>
+#include <Eigen/SparseLU>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "pgtruth/finite_solver.hpp"
+
+using namespace pgtruth;
+
+namespace {
+
+/// The spec's gridworld dynamics (problem-format.md, "Generated problems"), W x W cells.
+FiniteMdp gridworld(Index W, double slip, double gamma) {
+  FiniteMdp m;
+  const Index S = W * W, A = 4;
+  m.gamma = gamma;
+  for (Index s = 0; s < S; ++s) m.state_names.push_back(std::to_string(s));
+  m.action_names = {"up", "down", "left", "right"};
+  m.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
+  m.terminal.assign(S, 0);
+  m.terminal[S - 1] = 1;
+  const int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
+  const auto target = [&](Index s, int move) {
+    const Index r = s / W + dr[move], c = s % W + dc[move];
+    return (r < 0 || r >= W || c < 0 || c >= W) ? s : r * W + c;
+  };
+  m.outcome_begin.push_back(0);
+  for (Index s = 0; s < S; ++s)
+    for (int a = 0; a < A; ++a) {
+      if (!m.is_terminal(s)) {
+        m.outcomes.push_back({target(s, a), 1.0 - slip, -1.0});
+        for (int move = 0; move < 4; ++move) m.outcomes.push_back({target(s, move), slip / 4, -1.0});
+      }
+      m.outcome_begin.push_back(static_cast<Index>(m.outcomes.size()));
+    }
+  return m;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Baseline: v = (I - gamma P_pi)^{-1} r_pi with the same sparse LU, nothing else.
+double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi) {
+  const Index S = m.num_states();
+  std::vector<Eigen::Triplet<double, int>> entries;
+  Eigen::VectorXd r = Eigen::VectorXd::Zero(S);
+  for (Index s = 0; s < S; ++s) {
+    entries.emplace_back(s, s, 1.0);
+    if (m.is_terminal(s)) continue;
+    for (Index a = 0; a < 4; ++a)
+      for (const Outcome& o : m.outcomes_of(s, a)) {
+        r(s) += pi(s, a) * o.probability * o.reward;
+        if (!m.is_terminal(o.next)) entries.emplace_back(s, o.next, -m.gamma * pi(s, a) * o.probability);
+      }
+  }
+  Eigen::SparseMatrix<double, Eigen::ColMajor, int> M(S, S);
+  M.setFromTriplets(entries.begin(), entries.end());
+  Eigen::SparseLU<decltype(M), Eigen::COLAMDOrdering<int>> lu(M);
+  const Eigen::VectorXd v = lu.solve(r);
+  return v.sum();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Index max_states = 100'000;
+  int repeat = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--max-states")) max_states = std::atol(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeat")) repeat = std::atoi(argv[i + 1]);
+  }
+  std::printf("slippery gridworld, slip 0.1, gamma 0.99, tabular softmax with random theta; best of %d runs\n", repeat);
+  std::printf("%9s %12s %12s %8s %12s %12s %10s\n", "states", "evaluate s", "solve s", "ratio", "bellman res",
+              "flow res", "condition");
+  for (Index W : {32, 100, 316, 1000}) {
+    const Index S = W * W;
+    if (S > max_states) break;
+    const FiniteMdp m = gridworld(W, 0.1, 0.99);
+    FinitePolicy policy;
+    policy.kind = PolicyKind::softmax_tabular;
+    std::mt19937_64 rng(1);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    policy.theta.resize(S * 4);
+    for (Index i = 0; i < policy.theta.size(); ++i) policy.theta(i) = normal(rng);
+    const Eigen::MatrixXd pi = policy_probabilities(m, policy);
+    FiniteSolveOptions options;
+    options.compute_fisher = false;
+    double best_eval = 1e300, best_solve = 1e300, sink = 0;
+    FiniteSolution sol;
+    for (int k = 0; k < repeat; ++k) {
+      auto t0 = std::chrono::steady_clock::now();
+      sink += evaluate_only(m, pi);
+      best_eval = std::min(best_eval, seconds_since(t0));
+      t0 = std::chrono::steady_clock::now();
+      sol = solve(m, policy, options);
+      best_solve = std::min(best_solve, seconds_since(t0));
+    }
+    std::printf("%9lld %12.4f %12.4f %8.2f %12.1e %12.1e %10.3g\n", static_cast<long long>(S), best_eval, best_solve,
+                best_solve / best_eval, sol.summary.bellman_residual, sol.summary.flow_residual, sol.summary.condition);
+    if (sink == 12345.0) std::puts("");  // keep the baseline's work observable
+  }
+  return 0;
+}

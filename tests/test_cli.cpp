@@ -1,0 +1,204 @@
+// The pgtruth command, run in-process: help, version, exit codes, the JSON contract, one
+// line per error, and no crash on any mutation of a valid file.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "cli/cli.hpp"
+#include "error_cases.hpp"
+#include "support.hpp"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run pgtruth_run(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int code = pgtruth::cli::run(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+bool is_one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+
+/// A scratch directory for files written by a test.
+std::filesystem::path scratch() {
+  const auto dir = std::filesystem::temp_directory_path() / ("pgtruth-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const auto path = scratch() / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::string corridor = pgtruth::test::case_path("short-corridor.json");
+
+}  // namespace
+
+TEST_CASE("pgtruth --help, --version and usage errors") {
+  const Run help = pgtruth_run({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("Usage: pgtruth COMMAND") != std::string::npos);
+  CHECK(help.out.find("solve") != std::string::npos);
+  CHECK(pgtruth_run({"-h"}).out == help.out);
+  CHECK(pgtruth_run({"--version"}).out == "pgtruth 0.1.0\n");
+  CHECK(pgtruth_run({"--version"}).code == 0);
+
+  const Run none = pgtruth_run({});
+  CHECK(none.code == 2);
+  CHECK(none.err.find("Usage:") != std::string::npos);
+  const Run unknown = pgtruth_run({"slove", corridor});
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err == "pgtruth: unknown command 'slove' (see 'pgtruth --help')\n");
+  CHECK(pgtruth_run({"--frobnicate"}).err == "pgtruth: unknown option '--frobnicate' (see 'pgtruth --help')\n");
+}
+
+TEST_CASE("pgtruth solve: help and usage errors") {
+  const Run help = pgtruth_run({"solve", "--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("Usage: pgtruth solve FILE") != std::string::npos);
+  CHECK(pgtruth_run({"help", "solve"}).out == help.out);
+
+  const Run missing = pgtruth_run({"solve"});
+  CHECK(missing.code == 2);
+  CHECK(missing.err == "pgtruth solve: missing the problem FILE (see 'pgtruth solve --help')\n");
+  CHECK(pgtruth_run({"solve", corridor, "--jsn"}).err ==
+        "pgtruth solve: unknown option '--jsn' (see 'pgtruth solve --help')\n");
+  CHECK(pgtruth_run({"solve", corridor, "--keys"}).err ==
+        "pgtruth solve: option '--keys' needs a value (see 'pgtruth solve --help')\n");
+  CHECK(pgtruth_run({"solve", corridor, "--rows", "ten"}).err ==
+        "pgtruth solve: --rows needs a positive integer, found 'ten' (see 'pgtruth solve --help')\n");
+  const Run bad_key = pgtruth_run({"solve", corridor, "--keys", "J,gradiant"});
+  CHECK(bad_key.code == 2);
+  CHECK(is_one_line(bad_key.err));
+  CHECK(bad_key.err.find("unknown key 'gradiant' in --keys") != std::string::npos);
+}
+
+TEST_CASE("pgtruth solve: the summary for a person starts with J and the gradient") {
+  const Run r = pgtruth_run({"solve", corridor});
+  CHECK(r.code == 0);
+  CHECK(r.err.empty());
+  const auto J = r.out.find("J = -12 ");
+  const auto gradient = r.out.find("gradient dJ/dtheta:\n  theta[0] 2\n  theta[1] -2\n");
+  const auto table = r.out.find("state v");
+  CHECK(J != std::string::npos);
+  CHECK(gradient != std::string::npos);
+  CHECK(table != std::string::npos);
+  CHECK(J < gradient);
+  CHECK(gradient < table);
+  CHECK(r.out.find("solver: sparse LU") != std::string::npos);
+}
+
+TEST_CASE("pgtruth solve: large tables are shortened to the most visited states") {
+  const Run r = pgtruth_run({"solve", pgtruth::test::case_path("slippery-gridworld.json"), "--rows", "3"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("... 13 more states (the table shows the 3 most visited") != std::string::npos);
+  CHECK(r.out.find("... 61 more entries") != std::string::npos);
+}
+
+TEST_CASE("pgtruth solve --json: the spec's keys, in order, with full precision") {
+  const Run r = pgtruth_run({"solve", corridor, "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::ordered_json::parse(r.out);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"problem", "states", "actions", "sense", "J", "v", "q", "advantage",
+                                         "policy", "occupancy", "expected_length", "visitation", "gradient", "fisher",
+                                         "fisher_rank", "natural_gradient", "solver"});
+  CHECK(j["sense"] == "reward");
+  CHECK(j["J"].get<double>() == -12.0);
+  CHECK(j["states"] == nlohmann::json({"s1", "s2", "s3", "goal"}));
+  CHECK(j["gradient"] == nlohmann::json({2.0, -2.0}));
+  CHECK(j["v"][3].get<double>() == 0.0);  // terminal
+  CHECK(j["fisher_rank"] == 1);
+  CHECK(j["solver"]["bellman_residual"].get<double>() < 1e-14);
+
+  const Run some = pgtruth_run({"solve", corridor, "--keys", "J,gradient"});
+  CHECK(some.code == 0);
+  CHECK(nlohmann::json::parse(some.out) == nlohmann::json::parse(R"({"J": -12.0, "gradient": [2.0, -2.0]})"));
+}
+
+TEST_CASE("pgtruth solve --json: a direct policy has a gradient shaped like theta, and no Fisher keys") {
+  const std::string file = write_file("direct.json", pgtruth::test::valid_with(
+      R"({"type": "softmax", "features": "tabular", "theta": 0})", R"({"type": "direct", "theta": [[0.5, 0.5], [0.2, 0.8]]})"));
+  const Run r = pgtruth_run({"solve", file, "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["gradient"].size() == 2);
+  CHECK(j["gradient"][0].size() == 2);
+  CHECK(!j.contains("fisher"));
+  const Run fisher = pgtruth_run({"solve", file, "--keys", "fisher"});
+  CHECK(fisher.code == 2);
+  CHECK(fisher.err == "pgtruth solve: cannot print fisher: \"fisher\" is defined for softmax policies only "
+                      "(see 'pgtruth solve --help')\n");
+}
+
+TEST_CASE("every malformed file: exit code 2 and exactly one line naming the file and the JSON path") {
+  int i = 0;
+  for (const pgtruth::test::ErrorCase& c : pgtruth::test::error_cases()) {
+    CAPTURE(c.what);
+    const std::string file = write_file("bad-" + std::to_string(i++) + ".json", c.text);
+    const Run r = pgtruth_run({"solve", file});
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(is_one_line(r.err));
+    CHECK(r.err == file + c.message.substr(std::string("x.json").size()) + "\n");
+  }
+  const Run missing = pgtruth_run({"solve", "no-such-file.json"});
+  CHECK(missing.code == 2);
+  CHECK(missing.err == "no-such-file.json: cannot open the file: No such file or directory\n");
+}
+
+TEST_CASE("an error message stays one line when a name holds a newline") {
+  // The JSON escape \n puts a real newline into the name of an unknown state.
+  const std::string file = write_file("newline.json", pgtruth::test::valid_with(R"("next": {"s1": 1})", R"("next": {"s\n1": 1})"));
+  const Run r = pgtruth_run({"solve", file});
+  CHECK(r.code == 2);
+  CHECK(is_one_line(r.err));
+  CHECK(r.err == file + ": /transitions/0/next/s\\x0a1: unknown state \"s\\x0a1\"\n");
+}
+
+TEST_CASE("no mutation of a valid file crashes the command: it exits 0, or 2 with one line") {
+  // Deterministic fuzzing: delete, duplicate or replace a span, or swap a value for another
+  // JSON type or a hostile number. Run under ASan/UBSan in CI.
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> inserts{"", "{", "}", "[", "]", ",", ":", "\"", "-", "0", "1e999", "-1", "1e-320",
+                                         "null", "true", "\"s1\"", "[]", "{}", "0.5", "123456789012", "\"\\u0000\""};
+  int crashes = 0, runs = 0;
+  for (const std::string& name : pgtruth::test::shipped_cases()) {
+    const std::string original = read_file(pgtruth::test::case_path(name));
+    for (int trial = 0; trial < 150; ++trial) {
+      std::string text = original;
+      const std::size_t at = std::uniform_int_distribution<std::size_t>(0, text.size() - 1)(rng);
+      const std::size_t len = std::uniform_int_distribution<std::size_t>(0, 8)(rng);
+      const std::string& insert = inserts[std::uniform_int_distribution<std::size_t>(0, inserts.size() - 1)(rng)];
+      text.replace(at, std::min(len, text.size() - at), insert);
+      const std::string file = write_file("fuzz.json", text);
+      const Run r = pgtruth_run({"solve", file, "--json"});
+      ++runs;
+      const bool ok = r.code == 0 || (r.code == 2 && is_one_line(r.err) && r.err.rfind(file + ": ", 0) == 0);
+      if (!ok) {
+        ++crashes;
+        MESSAGE("mutation of " << name << " at " << at << " gave exit " << r.code << ": " << r.err);
+      }
+    }
+  }
+  CHECK(runs == 600);
+  CHECK(crashes == 0);
+}
