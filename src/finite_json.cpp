@@ -2,20 +2,15 @@
 
 #include <algorithm>
 #include <cassert>
-#include <nlohmann/json.hpp>
+
+#include "json_output.hpp"
 
 namespace pgtruth {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json vector_json(const Eigen::VectorXd& x) { return Json(std::vector<double>(x.data(), x.data() + x.size())); }
-
-Json matrix_json(const Eigen::MatrixXd& M) {
-  Json rows = Json::array();
-  for (Index i = 0; i < M.rows(); ++i) rows.push_back(vector_json(M.row(i).transpose()));
-  return rows;
-}
+using Json = detail::OrderedJson;
+using detail::matrix_json;
+using detail::vector_json;
 
 /// A vector in the shape of theta: rows of num_actions for direct policies.
 Json theta_shaped_json(const FinitePolicy& policy, Index num_actions, const Eigen::VectorXd& x) {

@@ -7,8 +7,8 @@
 
 #include "finite_reader.hpp"
 #include "json_node.hpp"
+#include "lqg_reader.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/version.hpp"
 
 namespace pgtruth {
 
@@ -19,8 +19,7 @@ Problem parse_problem(std::string_view text, const std::string& source) {
     root.expect_object();
     const std::string& kind = root.at("problem").string();
     if (kind == "finite") return detail::read_finite_problem(root);
-    if (kind == "lqg")
-      throw InputError("/problem", std::string("LQG problems are not supported yet by pgtruth ") + kVersion);
+    if (kind == "lqg") return detail::read_lqg_problem(root);
     throw InputError("/problem", "unknown problem type \"" + kind + "\" (expected \"finite\" or \"lqg\")");
   } catch (Error& e) {
     e.set_source(source);

@@ -10,6 +10,7 @@
 
 #include "pgtruth/finite_mdp.hpp"
 #include "pgtruth/finite_policy.hpp"
+#include "pgtruth/lqg.hpp"
 
 namespace pgtruth {
 
@@ -21,8 +22,8 @@ struct FiniteProblem {
   FinitePolicy policy;
 };
 
-/// Every kind of problem a file can hold.
-using Problem = std::variant<FiniteProblem>;
+/// Every kind of problem a file can hold: "problem": "finite" or "lqg".
+using Problem = std::variant<FiniteProblem, LqgProblem>;
 
 /// Reads and validates the problem file `file`. Throws pgtruth::Error (InputError for a file
 /// that breaks the spec, IllPosedError for a well-formed but ill-posed one).

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pgtruth/finite_solver.hpp"
+#include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/problem_file.hpp"
 
 namespace pgtruth {
@@ -24,5 +25,17 @@ std::string finite_key_unavailable(const FiniteProblem& problem, const std::stri
 /// in finite_solution_keys() and available.
 std::string finite_solution_json(const FiniteProblem& problem, const FiniteSolution& solution,
                                  const std::vector<std::string>& keys, int indent = 1);
+
+/// Every key `solve --json` can print for an LQG problem, in the order printed (spec §2, plus
+/// problem, formulation, fisher_rank and solver). Matrices are arrays of rows; `gradient` and
+/// `natural_gradient` are m × n like K.
+const std::vector<std::string>& lqg_solution_keys();
+
+/// Why `key` cannot be printed for this solution ("" when it can).
+std::string lqg_key_unavailable(const LqgProblem& problem, const LqgSolution& solution, const std::string& key);
+
+/// One JSON object with `keys` (every available key when empty).
+std::string lqg_solution_json(const LqgProblem& problem, const LqgSolution& solution,
+                              const std::vector<std::string>& keys, int indent = 1);
 
 }  // namespace pgtruth

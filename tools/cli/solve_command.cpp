@@ -1,13 +1,16 @@
 // pgtruth solve FILE [--json] [--keys K,...] [--rows N]
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <variant>
 
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/finite_report.hpp"
+#include "cli/lqg_report.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_solver.hpp"
+#include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/problem_file.hpp"
 #include "pgtruth/solution_json.hpp"
 
@@ -30,25 +33,47 @@ constexpr const char* kHelp =
     "Keys for finite MDPs: problem, states, actions, sense, J, v, q, advantage, policy,\n"
     "occupancy, expected_length, visitation, gradient, fisher, fisher_rank, natural_gradient,\n"
     "solver (method, residuals, condition number, seconds).\n"
+    "Keys for LQG problems: problem, formulation, sense, J, P, value_constant, gradient,\n"
+    "gradient_sigma, state_moment, q_matrix, q_constant, fisher, fisher_rank, natural_gradient,\n"
+    "spectral_radius, optimal (K, P, J), solver (method, residuals, seconds).\n"
     "\n"
     "Exit codes: 0 success; 2 bad input or an ill-posed problem (one line on stderr).\n"
     "Example: pgtruth solve cases/short-corridor.json --keys J,gradient\n";
 
-std::vector<std::string> requested_keys(const ParsedArguments& args, const FiniteProblem& problem) {
+/// The keys of --keys, checked against `known`; `why_not(key)` says why a key cannot be printed.
+std::vector<std::string> requested_keys(const ParsedArguments& args, const std::vector<std::string>& known,
+                                        const std::function<std::string(const std::string&)>& why_not) {
   if (!args.has("keys")) return {};
   const std::vector<std::string> keys = split_list(*args.value("keys"));
   if (keys.empty()) throw UsageError("--keys needs at least one key");
-  const auto& known = finite_solution_keys();
   for (const std::string& key : keys) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       throw UsageError("unknown key '" + key + "' in --keys (known: " + list + ")");
     }
-    if (const std::string why = finite_key_unavailable(problem, key); !why.empty())
-      throw UsageError("cannot print " + key + ": " + why);
+    if (const std::string why = why_not(key); !why.empty()) throw UsageError("cannot print " + key + ": " + why);
   }
   return keys;
+}
+
+bool wants_json(const ParsedArguments& args) { return args.has("json") || args.has("keys"); }
+
+int run_lqg(const ParsedArguments& args, const LqgProblem& problem, const std::string& file, std::ostream& out,
+            std::ostream& err) {
+  LqgSolution solution;
+  try {
+    solution = solve(problem);
+  } catch (Error& e) {
+    e.set_source(file);
+    throw;
+  }
+  const std::vector<std::string> keys = requested_keys(
+      args, lqg_solution_keys(), [&](const std::string& k) { return lqg_key_unavailable(problem, solution, k); });
+  if (!solution.optimal) err << file << ": note: no optimal policy: " << solution.optimal_unavailable << "\n";
+  if (wants_json(args)) out << lqg_solution_json(problem, solution, keys) << "\n";
+  else print_lqg_report(out, file, problem, solution);
+  return 0;
 }
 
 Index parse_rows(const ParsedArguments& args) {
@@ -73,8 +98,10 @@ int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   const std::string& file = args.operands.front();
 
   const Problem problem = load_problem(file);
+  if (const auto* lqg = std::get_if<LqgProblem>(&problem)) return run_lqg(args, *lqg, file, out, err);
   const auto& finite = std::get<FiniteProblem>(problem);
-  const std::vector<std::string> keys = requested_keys(args, finite);
+  const std::vector<std::string> keys = requested_keys(
+      args, finite_solution_keys(), [&](const std::string& k) { return finite_key_unavailable(finite, k); });
 
   FiniteSolveOptions options;
   options.compute_fisher = keys.empty() || std::any_of(keys.begin(), keys.end(), [](const std::string& k) {
@@ -95,7 +122,7 @@ int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostre
     err << file << ": note: some gradient entries are undefined (null): an action the policy never takes "
                    "leads to a state that never terminates\n";
 
-  if (args.has("json") || args.has("keys")) {
+  if (wants_json(args)) {
     if (keys.empty() && !finite_key_unavailable(finite, "fisher").empty() && finite.policy.is_softmax())
       err << file << ": note: " << finite_key_unavailable(finite, "fisher") << "\n";
     out << finite_solution_json(finite, solution, keys) << "\n";

@@ -1,0 +1,75 @@
+#pragma once
+/// \file
+/// Exact policy evaluation and policy gradient of an LQG problem (spec §2).
+///
+/// With the closed loop Ã = √γ (A − BK), the policy's state cost Q_K = Q + KᵀRK − NK − KᵀNᵀ
+/// and the per-step noise V = BΣBᵀ + W:
+///
+///   P     = Q_K + Ãᵀ P Ã                              (Stein equation, value matrix)
+///   X     = E₀ + Ã X Ãᵀ + γ V / (1 − γ)               (Stein equation, state moment Σ_t γᵗ E[x_t x_tᵀ])
+///   v(x)  = xᵀPx + c,  c_D = γ tr(PV) / (1 − γ),  c_S = c_D + tr(RΣ) / (1 − γ)
+///   J     = tr(P E₀) + c,  E₀ = cov + mean meanᵀ
+///   dJ/dK = 2 [(R + γBᵀPB) K − γBᵀPA − Nᵀ] X          (Fazel et al. 2018, Lemma 1, discounted,
+///                                                       with noise and the cross term)
+///   dJ/dΣ = (R + γBᵀPB) / (1 − γ) (S),  γBᵀPB / (1 − γ) (D)
+///   F     = Σ⁻¹ ⊗ (1 − γ) X  over theta = vec_row(K);  natural gradient = Σ G ((1 − γ) X)⁺
+///
+/// One real Schur factorisation of Ã serves both Stein equations. At γ = 1 (no noise) the
+/// constants are 0 and dJ/dΣ, the Fisher matrix and the natural gradient are not defined.
+
+#include <Eigen/Core>
+#include <optional>
+#include <string>
+
+#include "pgtruth/lqg.hpp"
+
+namespace pgtruth {
+
+struct LqgSolveSummary {
+  std::string method;
+  double value_residual = 0;    ///< relative residual of the Stein equation for P
+  double moment_residual = 0;   ///< relative residual of the Stein equation for X
+  double riccati_residual = 0;  ///< relative residual of the Riccati equation (when solved)
+  double seconds = 0;
+  std::string brief_report() const;
+};
+
+/// The best linear policy with the same noise (discounted Riccati equation).
+struct LqgOptimum {
+  Eigen::MatrixXd K, P;
+  double J = 0;
+};
+
+struct LqgSolution {
+  double J = 0;
+  Eigen::MatrixXd P;
+  double value_constant = 0;
+  Eigen::MatrixXd gradient;                        ///< dJ/dK, m × n
+  std::optional<Eigen::MatrixXd> gradient_sigma;   ///< dJ/dΣ, m × m (γ < 1)
+  Eigen::MatrixXd state_moment;                    ///< X
+  Eigen::MatrixXd q_matrix;                        ///< Q(x,u) = [x;u]ᵀ q_matrix [x;u] + q_constant
+  double q_constant = 0;
+  std::optional<Eigen::MatrixXd> fisher;           ///< γ < 1 and Σ ≻ 0
+  std::optional<Eigen::MatrixXd> natural_gradient; ///< m × n
+  std::optional<Eigen::Index> fisher_rank;
+  double spectral_radius = 0;                      ///< of Ã
+  std::optional<LqgOptimum> optimal;
+  std::string optimal_unavailable;                 ///< why `optimal` is absent
+  LqgSolveSummary summary;
+};
+
+struct LqgSolveOptions {
+  bool compute_optimal = true;   ///< solve the Riccati equation for `optimal`
+  double max_residual = 1e-8;    ///< refuse Stein solutions with a larger relative residual
+  void validate() const;
+};
+
+/// Throws IllPosedError at "/policy/K" when the spectral radius of Ã is >= 1 (J infinite).
+LqgSolution solve(const LqgProblem& problem, const LqgSolveOptions& options = {});
+
+/// √γ (A − BK).
+Eigen::MatrixXd closed_loop(const LqgProblem& p, const Eigen::MatrixXd& K);
+/// Q_K = Q + KᵀRK − NK − KᵀNᵀ: the state cost of the policy mean, xᵀ Q_K x = l(x, −Kx).
+Eigen::MatrixXd policy_state_cost(const LqgProblem& p, const Eigen::MatrixXd& K);
+
+}  // namespace pgtruth

@@ -1,0 +1,51 @@
+#pragma once
+/// \file
+/// The discrete Lyapunov (Stein) equations
+///
+///     Aᵀ X A − X + Q = 0        (solve)               e.g. LQG value:  P = Q_K + Ãᵀ P Ã
+///     A X Aᵀ − X + Q = 0        (solve_transposed)    e.g. state moment: X = E₀ + Ã X Ãᵀ
+///
+/// for symmetric Q. A unique solution exists iff no two eigenvalues of A multiply to 1; when
+/// the spectral radius of A is below 1 it is X = Σ_t (Aᵀ)ᵗ Q Aᵗ, positive semi-definite for
+/// Q ⪰ 0. Method: real Schur factorisation A = U S Uᵀ (LAPACK DGEES), computed once in the
+/// constructor, then the Bartels-Stewart / Barraud back substitution on S with its 1×1 and
+/// 2×2 (complex pair) blocks (SLICOT SB03MD with FACT = 'F'). Cost: O(n³) for the
+/// factorisation, O(n³) per solve; backward stable.
+///
+/// References: Bartels & Stewart (1972), Comm. ACM 15:820-826; Barraud (1977), IEEE TAC
+/// 22:883-885; SLICOT SB03MD (Sima 1997).
+
+#include <Eigen/Core>
+#include <complex>
+
+namespace pgtruth {
+
+class DiscreteLyapunovSolver {
+ public:
+  /// Factorises A (n × n). Throws IllPosedError if the Schur factorisation fails.
+  explicit DiscreteLyapunovSolver(const Eigen::MatrixXd& A);
+
+  /// X with Aᵀ X A − X + Q = 0. Throws IllPosedError when A has (almost) reciprocal eigenvalues.
+  Eigen::MatrixXd solve(const Eigen::MatrixXd& Q) const;
+  /// X with A X Aᵀ − X + Q = 0.
+  Eigen::MatrixXd solve_transposed(const Eigen::MatrixXd& Q) const;
+
+  /// Eigenvalues of A, from its Schur form.
+  const Eigen::VectorXcd& eigenvalues() const { return eigenvalues_; }
+  /// max |λ(A)|.
+  double spectral_radius() const;
+
+  /// |Aᵀ X A − X + Q|_F / (|A|_F² |X|_F + |Q|_F), the relative residual of solve().
+  double residual(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) const;
+  /// The same for solve_transposed().
+  double residual_transposed(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) const;
+
+ private:
+  Eigen::MatrixXd solve_with(const Eigen::MatrixXd& Q, char trana) const;
+  Eigen::MatrixXd A_;      // the matrix itself, for residuals
+  Eigen::MatrixXd schur_;  // S in A = U S Uᵀ
+  Eigen::MatrixXd U_;
+  Eigen::VectorXcd eigenvalues_;
+};
+
+}  // namespace pgtruth
