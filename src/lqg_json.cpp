@@ -16,10 +16,10 @@ const std::vector<std::string>& lqg_solution_keys() {
 
 std::string lqg_key_unavailable(const LqgProblem& problem, const LqgSolution& solution, const std::string& key) {
   if (key == "gradient_sigma" && !solution.gradient_sigma) return "dJ/dSigma is not defined with gamma = 1";
-  if ((key == "fisher" || key == "fisher_rank" || key == "natural_gradient") && !solution.fisher)
+  if ((key == "fisher" || key == "fisher_rank" || key == "natural_gradient") && !solution.natural_gradient)
     return problem.gamma == 1.0 ? "the Fisher matrix needs gamma < 1" : "the Fisher matrix needs Sigma positive definite";
-  if (key == "fisher" && solution.fisher->rows() > kMaxDenseFisherParameters)
-    return "the Fisher matrix has " + std::to_string(solution.fisher->rows()) + " rows, too many to print (at most " +
+  if (key == "fisher" && !solution.fisher)
+    return "the Fisher matrix has " + std::to_string(problem.m() * problem.n()) + " rows, too many to form (at most " +
            std::to_string(kMaxDenseFisherParameters) + "); fisher_rank and natural_gradient are available";
   if (key == "optimal" && !solution.optimal) return "no optimal policy: " + solution.optimal_unavailable;
   return "";

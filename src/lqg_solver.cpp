@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "pgtruth/error.hpp"
+#include "pgtruth/finite_solver.hpp"  // kMaxDenseFisherParameters
 #include "pgtruth/lyapunov.hpp"
 #include "pgtruth/riccati.hpp"
 
@@ -118,10 +119,12 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
       const Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
                                         sigma.eigenvectors().transpose();
       const Eigen::Index n = p.n(), m = p.m();
-      Eigen::MatrixXd F(m * n, m * n);
-      for (Eigen::Index i = 0; i < m; ++i)
-        for (Eigen::Index k = 0; k < m; ++k) F.block(i * n, k * n, n, n) = Sigma_inv(i, k) * Xbar;
-      out.fisher = F;
+      if (m * n <= kMaxDenseFisherParameters) {
+        Eigen::MatrixXd F(m * n, m * n);
+        for (Eigen::Index i = 0; i < m; ++i)
+          for (Eigen::Index k = 0; k < m; ++k) F.block(i * n, k * n, n, n) = Sigma_inv(i, k) * Xbar;
+        out.fisher = F;
+      }
       const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> moment(Xbar);
       const double tol = 64.0 * static_cast<double>(n) * 2.2e-16 * moment.eigenvalues().cwiseAbs().maxCoeff();
       Eigen::VectorXd inverse = Eigen::VectorXd::Zero(n);

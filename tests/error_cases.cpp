@@ -44,6 +44,13 @@ std::string edited(std::initializer_list<std::pair<std::string, std::string>> ed
 
 const std::string kTabular = R"({"type": "softmax", "features": "tabular", "theta": 0})";
 
+const std::string kLqg = R"({"problem": "lqg", "gamma": 0.9,
+  "A": [[1, 0.1], [0, 1]], "B": [[0], [0.1]], "Q": [[1, 0], [0, 1]], "R": [[0.5]],
+  "W": [[0.01, 0], [0, 0.01]], "x0": {"mean": [1, 0], "cov": [[0.1, 0], [0, 0.1]]},
+  "policy": {"K": [[1, 1.5]], "Sigma": [[0.1]]}})";
+
+std::string lqg_with(const std::string& find, const std::string& replace) { return replaced(kLqg, find, replace); }
+
 }  // namespace
 
 const std::vector<ErrorCase>& error_cases() {
@@ -193,6 +200,40 @@ const std::vector<ErrorCase>& error_cases() {
        "x.json: /policy/theta/1: probabilities sum to 0.9, expected 1"},
       {"a direct policy with features", valid_with(kTabular, R"({"type": "direct", "features": "tabular", "theta": [[1, 0], [1, 0]]})"),
        "x.json: /policy/features: unknown key \"features\" (expected one of: type, theta)"},
+
+      // --- LQG (spec §2) ---
+      {"LQG: A not square", lqg_with(R"("A": [[1, 0.1], [0, 1]])", R"("A": [[1, 0.1, 0], [0, 1, 0]])"),
+       "x.json: /A: A must be square, found 2 x 3"},
+      {"LQG: B with the wrong number of rows", lqg_with(R"("B": [[0], [0.1]])", R"("B": [[0.1]])"),
+       "x.json: /B: expected B (n x m) with 2 rows, found 1"},
+      {"LQG: a ragged matrix", lqg_with(R"("Q": [[1, 0], [0, 1]])", R"("Q": [[1, 0], [0]])"),
+       "x.json: /Q/1: expected 2 entries in each row of Q (n x n), found 1"},
+      {"LQG: Q not symmetric", lqg_with(R"("Q": [[1, 0], [0, 1]])", R"("Q": [[1, 0.5], [0, 1]])"),
+       "x.json: /Q: Q must be symmetric (|M - M'| reaches 0.5)"},
+      {"LQG: R not positive definite", lqg_with(R"("R": [[0.5]])", R"("R": [[0]])"),
+       "x.json: /R: R must be positive definite (its smallest eigenvalue is 0)"},
+      {"LQG: a stage cost that is not positive semi-definite", lqg_with(R"("R": [[0.5]],)", R"("R": [[0.5]], "N": [[2], [0]],)"),
+       "x.json: /N: the stage cost [[Q, N], [N', R]] must be positive semi-definite (its smallest eigenvalue is -1.26556)"},
+      {"LQG: W not positive semi-definite", lqg_with(R"("W": [[0.01, 0], [0, 0.01]])", R"("W": [[0.01, 0], [0, -0.1]])"),
+       "x.json: /W: W (n x n) must be positive semi-definite (its smallest eigenvalue is -0.1)"},
+      {"LQG: x0.cov not symmetric", lqg_with(R"("cov": [[0.1, 0], [0, 0.1]])", R"("cov": [[0.1, 0.01], [0, 0.1]])"),
+       "x.json: /x0/cov: x0.cov (n x n) must be symmetric (|M - M'| reaches 0.01)"},
+      {"LQG: x0.mean of the wrong length", lqg_with(R"("mean": [1, 0])", R"("mean": [1, 0, 0])"),
+       "x.json: /x0/mean: expected 2 entries in x0.mean, found 3"},
+      {"LQG: K of the wrong shape", lqg_with(R"("K": [[1, 1.5]])", R"("K": [[1], [1.5]])"),
+       "x.json: /policy/K: expected K (m x n) with 1 rows, found 2"},
+      {"LQG: Sigma not positive semi-definite", lqg_with(R"("Sigma": [[0.1]])", R"("Sigma": [[-0.1]])"),
+       "x.json: /policy/Sigma: Sigma (m x m) must be positive semi-definite (its smallest eigenvalue is -0.1)"},
+      {"LQG: gamma = 1 with noise", lqg_with(R"("gamma": 0.9)", R"("gamma": 1)"),
+       "x.json: /gamma: gamma = 1 needs Sigma = 0 and W = 0: with noise the undiscounted cost is infinite"},
+      {"LQG: an unknown formulation", lqg_with(R"("gamma": 0.9)", R"("gamma": 0.9, "formulation": "robust")"),
+       "x.json: /formulation: unknown formulation \"robust\" (expected \"stochastic\" or \"deterministic\")"},
+      {"LQG: an unknown key in x0", lqg_with(R"("mean": [1, 0])", R"("mu": [1, 0])"),
+       "x.json: /x0/mu: unknown key \"mu\" (expected one of: mean, cov)"},
+      {"LQG: a missing policy gain", lqg_with(R"("K": [[1, 1.5]], )", ""),
+       "x.json: /policy: missing required key \"K\""},
+      {"LQG: a matrix given as a number", lqg_with(R"("R": [[0.5]])", R"("R": 0.5)"),
+       "x.json: /R: expected an array, found a number"},
   };
   return cases;
 }

@@ -165,6 +165,49 @@ TEST_CASE("every malformed file: exit code 2 and exactly one line naming the fil
   CHECK(missing.err == "no-such-file.json: cannot open the file: No such file or directory\n");
 }
 
+TEST_CASE("pgtruth solve on LQG files: summary, JSON keys, and an unstable policy refused") {
+  const std::string scalar = pgtruth::test::case_path("scalar-lqr-stochastic.json");
+  const Run human = pgtruth_run({"solve", scalar});
+  CHECK(human.code == 0);
+  CHECK(human.out.find("J = 9.452593918") != std::string::npos);
+  CHECK(human.out.find("gradient dJ/dK") < human.out.find("value v(x)"));
+  const Run r = pgtruth_run({"solve", scalar, "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::ordered_json::parse(r.out);
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"problem", "formulation", "sense", "J", "P", "value_constant", "gradient",
+                                         "gradient_sigma", "state_moment", "q_matrix", "q_constant", "fisher",
+                                         "fisher_rank", "natural_gradient", "spectral_radius", "optimal", "solver"});
+  CHECK(j["sense"] == "cost");
+  CHECK(j["gradient"].size() == 1);
+  CHECK(j["optimal"].contains("K"));
+  auto doc = nlohmann::json::parse(read_file(scalar));
+  doc["policy"]["K"] = {{0.0}};  // sqrt(0.9) * 1.2 = 1.138 > 1
+  const std::string unstable = write_file("unstable.json", doc.dump());
+  const Run bad = pgtruth_run({"solve", unstable});
+  CHECK(bad.code == 2);
+  CHECK(bad.err == unstable + ": /policy/K: the policy is unstable: the spectral radius of sqrt(gamma) (A - B K) is "
+                              "1.13842 >= 1, so J is infinite\n");
+}
+
+TEST_CASE("pgtruth equivalence: exit 0 when every identity holds, 1 when a perturbed side fails") {
+  for (const char* name : {"three-state-deterministic.json", "machine-maintenance.json"}) {
+    CAPTURE(name);
+    const std::string file = pgtruth::test::case_path(name);
+    const Run ok = pgtruth_run({"equivalence", file});
+    CHECK(ok.code == 0);
+    CHECK(ok.out.find("identities hold") != std::string::npos);
+    CHECK(ok.out.find("FAIL") == std::string::npos);
+    const Run perturbed = pgtruth_run({"equivalence", file, "--perturb", "1e-6"});
+    CHECK(perturbed.code == 1);
+    CHECK(perturbed.out.find("FAIL") != std::string::npos);
+    const auto j = nlohmann::json::parse(pgtruth_run({"equivalence", file, "--json"}).out);
+    CHECK(j["verdict"] == "all hold");
+  }
+  CHECK(pgtruth_run({"equivalence", "--perturb", "x", corridor}).code == 2);
+}
+
 TEST_CASE("an error message stays one line when a name holds a newline") {
   // The JSON escape \n puts a real newline into the name of an unknown state.
   const std::string file = write_file("newline.json", pgtruth::test::valid_with(R"("next": {"s1": 1})", R"("next": {"s\n1": 1})"));
@@ -181,7 +224,10 @@ TEST_CASE("no mutation of a valid file crashes the command: it exits 0, or 2 wit
   const std::vector<std::string> inserts{"", "{", "}", "[", "]", ",", ":", "\"", "-", "0", "1e999", "-1", "1e-320",
                                          "null", "true", "\"s1\"", "[]", "{}", "0.5", "123456789012", "\"\\u0000\""};
   int crashes = 0, runs = 0;
-  for (const std::string& name : pgtruth::test::shipped_cases()) {
+  std::vector<std::string> files = pgtruth::test::shipped_cases();
+  files.push_back("scalar-lqr-stochastic.json");
+  files.push_back("three-state-deterministic.json");
+  for (const std::string& name : files) {
     const std::string original = read_file(pgtruth::test::case_path(name));
     for (int trial = 0; trial < 150; ++trial) {
       std::string text = original;
@@ -199,6 +245,6 @@ TEST_CASE("no mutation of a valid file crashes the command: it exits 0, or 2 wit
       }
     }
   }
-  CHECK(runs == 600);
+  CHECK(runs == 900);
   CHECK(crashes == 0);
 }

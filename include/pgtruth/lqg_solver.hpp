@@ -49,7 +49,8 @@ struct LqgSolution {
   Eigen::MatrixXd state_moment;                    ///< X
   Eigen::MatrixXd q_matrix;                        ///< Q(x,u) = [x;u]ᵀ q_matrix [x;u] + q_constant
   double q_constant = 0;
-  std::optional<Eigen::MatrixXd> fisher;           ///< γ < 1 and Σ ≻ 0
+  /// γ < 1 and Σ ≻ 0; the dense matrix only for m n <= kMaxDenseFisherParameters
+  std::optional<Eigen::MatrixXd> fisher;
   std::optional<Eigen::MatrixXd> natural_gradient; ///< m × n
   std::optional<Eigen::Index> fisher_rank;
   double spectral_radius = 0;                      ///< of Ã

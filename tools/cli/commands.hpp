@@ -16,5 +16,6 @@ struct Command {
 };
 
 extern const Command kSolveCommand;
+extern const Command kEquivalenceCommand;
 
 }  // namespace pgtruth::cli

@@ -1,0 +1,139 @@
+// pgtruth equivalence FILE [--json] [--perturb EPS]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "cli/arguments.hpp"
+#include "cli/commands.hpp"
+#include "pgtruth/equivalence.hpp"
+#include "pgtruth/error.hpp"
+#include "pgtruth/problem_file.hpp"
+
+namespace pgtruth::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: pgtruth equivalence FILE [--json] [--perturb EPS]\n"
+    "\n"
+    "Shows the equivalence of stochastic (S) and deterministic (D) policy gradients (Todorov 2025,\n"
+    "\"Equivalence of stochastic and deterministic policy gradients\", arXiv:2505.23244), computing\n"
+    "each side separately and printing every identity with its largest deviation and pass/fail.\n"
+    "\n"
+    "  LQG file:    section 3. Both formulations are solved (the file's \"formulation\" is ignored):\n"
+    "               visitation, P, v_S - v_D = tr(R Sigma)/(1 - gamma), the stochastic and the\n"
+    "               deterministic policy gradients, F_S against the modified F_D of eq. 22, the\n"
+    "               natural gradients, and Q_S - Q_D, a constant in LQG.\n"
+    "  finite MDP:  Theorem 1. The D-MDP whose control is the action-probability vector (eq. 47)\n"
+    "               is built and evaluated under mu(s) = pi(.|s): P_S = P_D, v_S = v_D, equal\n"
+    "               occupancies, and its deterministic policy gradient equals the stochastic one.\n"
+    "\n"
+    "Options:\n"
+    "  --json          print the identities as one JSON object\n"
+    "  --perturb EPS   scale the D side's results by (1 + EPS) before comparing, to see a check fail\n"
+    "  --help, -h      show this help\n"
+    "\n"
+    "An identity holds when its largest absolute deviation is at most 1e-9 max(1, size of the\n"
+    "quantities). Exit codes: 0 every identity holds; 1 one fails; 2 bad input.\n";
+
+/// Multiplies the D side by (1 + eps), for --perturb.
+void perturb(LqgPair& pair, double eps) {
+  LqgSolution& D = pair.D;
+  const double f = 1.0 + eps;
+  D.P *= f, D.state_moment *= f, D.q_matrix *= f, D.gradient *= f;
+  D.value_constant *= f, D.q_constant *= f, D.J *= f;
+  if (D.fisher) *D.fisher *= f, *D.natural_gradient *= f;
+}
+
+void perturb(FinitePair& pair, double eps) {
+  pair.D.v *= 1.0 + eps;
+  pair.D.occupancy *= 1.0 + eps;
+  for (Outcome& o : pair.d_mdp.outcomes) o.probability *= 1.0 + eps;
+}
+
+void print_report(std::ostream& out, const std::string& title, const EquivalenceReport& r) {
+  out << title << "\n\n";
+  std::size_t width = 8;
+  for (const Identity& i : r.identities) width = std::max(width, i.name.size());
+  out << "identity" << std::string(width - 8 + 2, ' ') << "largest deviation   size of sides   result\n";
+  for (const Identity& i : r.identities) {
+    char numbers[64];
+    std::snprintf(numbers, sizeof numbers, "%-19.3g %-15.3g ", i.deviation, i.scale);
+    out << i.name << std::string(width - i.name.size() + 2, ' ') << numbers << (i.holds() ? "pass" : "FAIL") << "\n";
+  }
+  for (const std::string& note : r.notes) out << "note: " << note << "\n";
+  const auto failed = std::count_if(r.identities.begin(), r.identities.end(), [](const Identity& i) { return !i.holds(); });
+  out << "\n" << (failed == 0 ? "all " + std::to_string(r.identities.size()) + " identities hold"
+                              : std::to_string(failed) + " of " + std::to_string(r.identities.size()) + " identities FAIL")
+      << " (tolerance: deviation <= 1e-9 max(1, size))\n";
+}
+
+std::string report_json(const std::string& problem, const EquivalenceReport& r) {
+  nlohmann::ordered_json j;
+  j["problem"] = problem;
+  j["source"] = "Todorov 2025, Equivalence of stochastic and deterministic policy gradients, arXiv:2505.23244";
+  j["identities"] = nlohmann::ordered_json::array();
+  for (const Identity& i : r.identities)
+    j["identities"].push_back({{"name", i.name}, {"source", i.source}, {"deviation", i.deviation},
+                               {"scale", i.scale}, {"tolerance", i.tolerance}, {"holds", i.holds()}});
+  j["notes"] = r.notes;
+  j["verdict"] = r.all_hold() ? "all hold" : "some fail";
+  return j.dump(1);
+}
+
+double parse_eps(const ParsedArguments& args) {
+  if (!args.has("perturb")) return 0.0;
+  const std::string text = *args.value("perturb");
+  std::size_t used = 0;
+  double eps = 0.0;
+  try {
+    eps = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || !std::isfinite(eps)) throw UsageError("--perturb needs a number, found '" + text + "'");
+  return eps;
+}
+
+int run_equivalence(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
+  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"perturb", true}, {"help"}});
+  if (args.has("help")) return out << kHelp, 0;
+  if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the problem FILE" : "expected one problem FILE");
+  const double eps = parse_eps(args);
+  const std::string& file = args.operands.front();
+  const Problem problem = load_problem(file);
+  EquivalenceReport report;
+  std::string title, kind;
+  try {
+    if (const auto* lqg = std::get_if<LqgProblem>(&problem)) {
+      LqgPair pair = solve_both_formulations(*lqg);
+      if (eps != 0.0) perturb(pair, eps);
+      report = lqg_equivalence(pair);
+      kind = "lqg";
+      title = "Todorov (2025), section 3: stochastic and deterministic formulations of " +
+              (lqg->name.empty() ? file : lqg->name + " (" + file + ")");
+    } else {
+      const auto& finite = std::get<FiniteProblem>(problem);
+      FinitePair pair = solve_both_formulations(finite);
+      if (eps != 0.0) perturb(pair, eps);
+      report = finite_equivalence(finite, pair);
+      kind = "finite";
+      title = "Todorov (2025), Theorem 1: the D-MDP of " + (finite.name.empty() ? file : finite.name + " (" + file + ")") +
+              ", control = action-probability vector";
+    }
+  } catch (Error& e) {
+    e.set_source(file);
+    throw;
+  }
+  if (eps != 0.0) title += "\n(the D side is perturbed by a factor 1 + " + std::to_string(eps) + ")";
+  if (args.has("json")) out << report_json(kind, report) << "\n";
+  else print_report(out, title, report);
+  return report.all_hold() ? 0 : 1;
+}
+
+}  // namespace
+
+const Command kEquivalenceCommand{"equivalence", "stochastic vs deterministic policy gradients (Todorov 2025)", kHelp,
+                                  &run_equivalence};
+
+}  // namespace pgtruth::cli
