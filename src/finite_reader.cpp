@@ -318,6 +318,9 @@ FinitePolicy read_policy(const JsonNode& node, const FiniteMdp& mdp, const NameT
 }  // namespace
 
 FiniteProblem read_finite_problem(const JsonNode& root) {
+  if (const auto generator = root.find("generator"))
+    generator->fail("generated problems (spec section 1, \"Generated problems\") are not supported by this version yet; "
+                    "give the states and transitions");
   root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start",
                     "terminal", "transitions", "P", "R", "policy"});
   FiniteProblem problem;

@@ -116,8 +116,9 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
     if (sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
       // F = Σ⁻¹ ⊗ X̄ (row-major theta), X̄ = (1 − γ) X; F⁺ = Σ ⊗ X̄⁺.
       const Eigen::MatrixXd Xbar = (1.0 - p.gamma) * out.state_moment;
-      const Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
-                                        sigma.eigenvectors().transpose();
+      Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
+                                  sigma.eigenvectors().transpose();
+      Sigma_inv = (Sigma_inv + Sigma_inv.transpose()) / 2.0;  // so that F is exactly symmetric
       const Eigen::Index n = p.n(), m = p.m();
       if (m * n <= kMaxDenseFisherParameters) {
         Eigen::MatrixXd F(m * n, m * n);

@@ -109,6 +109,9 @@ const std::vector<ErrorCase>& error_cases() {
        "x.json: /gamma: the key \"gamma\" appears twice in this object"},
       {"a repeated key deep inside", valid_with(R"({"s2": 0.5, "s1": 0.5})", R"({"s2": 0.5, "s2": 0.5})"),
        "x.json: /transitions/1/next/s2: the key \"s2\" appears twice in this object"},
+      {"a generator (not supported yet)", valid_with(R"("gamma": 0.9,)", R"("gamma": 0.9, "generator": {"type": "garnet"},)"),
+       "x.json: /generator: generated problems (spec section 1, \"Generated problems\") are not supported by this version "
+       "yet; give the states and transitions"},
       {"no problem key", valid_with(R"("problem": "finite",)", ""), "x.json: /: missing required key \"problem\""},
       {"an unknown problem type", valid_with(R"("problem": "finite")", R"("problem": "pomdp")"),
        "x.json: /problem: unknown problem type \"pomdp\" (expected \"finite\" or \"lqg\")"},

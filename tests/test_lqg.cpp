@@ -266,3 +266,35 @@ TEST_CASE("Monte Carlo rollouts agree with J in both formulations (5 standard er
     CHECK(mc.standard_error < 0.02 * J);  // resolution: a 10% error in J would be caught
   }
 }
+
+TEST_CASE("gamma = 1 without noise: the undiscounted closed form, and no dJ/dSigma or Fisher") {
+  LqgProblem p = load_lqg("scalar-lqr-deterministic.json");
+  p.gamma = 1.0;
+  p.Sigma.setZero();
+  p.W.setZero();
+  const LqgSolution s = solve(p);
+  const double aK = 1.2 - 0.5, P = (1.0 + 0.5 * 0.25) / (1.0 - aK * aK);
+  CHECK(s.P(0, 0) == doctest::Approx(P).epsilon(1e-14));
+  CHECK(s.J == doctest::Approx(P * (0.5 + 1.0)).epsilon(1e-14));
+  CHECK(s.value_constant == 0.0);
+  CHECK(!s.gradient_sigma);
+  CHECK(!s.fisher);
+  CHECK(!s.natural_gradient);
+}
+
+TEST_CASE("every LQG case: the natural gradient solves F x = gradient, F symmetric positive definite") {
+  for (const std::string& name : kLqgCases) {
+    CAPTURE(name);
+    const LqgProblem p = load_lqg(name);
+    const LqgSolution s = solve(p);
+    REQUIRE(s.fisher);
+    const MatrixXd& F = *s.fisher;
+    CHECK(max_abs_diff(F, F.transpose()) == 0.0);
+    CHECK(Eigen::SelfAdjointEigenSolver<MatrixXd>(F).eigenvalues().minCoeff() > 0.0);
+    CHECK(*s.fisher_rank == p.m() * p.n());
+    // theta is K row-major: vec_row(M) stacks the rows of M.
+    const auto vec_row = [](const MatrixXd& M) { return Eigen::VectorXd(M.transpose().reshaped()); };
+    CHECK((F * vec_row(*s.natural_gradient) - vec_row(s.gradient)).cwiseAbs().maxCoeff() <
+          1e-10 * s.gradient.cwiseAbs().maxCoeff());
+  }
+}
