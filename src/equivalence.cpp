@@ -1,3 +1,4 @@
+#include "format.hpp"
 #include "pgtruth/equivalence.hpp"
 
 #include <algorithm>
@@ -27,11 +28,6 @@ Identity compare(std::string name, const char* source, double lhs, double rhs) {
   return Identity{std::move(name), source, std::abs(lhs - rhs), std::max(std::abs(lhs), std::abs(rhs)), 1e-9};
 }
 
-std::string format(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.12g", x);
-  return buf;
-}
 
 /// The q_matrix blocks: Q(x,u) = xᵀQxx x + 2 xᵀQxu u + uᵀQuu u + const.
 Eigen::MatrixXd block_ux(const LqgSolution& s, Eigen::Index n, Eigen::Index m) { return s.q_matrix.bottomLeftCorner(m, n); }
@@ -94,7 +90,7 @@ EquivalenceReport lqg_equivalence(const LqgPair& pair) {
     r.identities.push_back(compare("Q_S - Q_D = gamma (tr(R Sigma)/(1 - gamma) - tr(B'PB Sigma))", kSection3, constant,
                                    p.gamma * ((p.R * p.Sigma).trace() / (1.0 - p.gamma) - (BtPB * p.Sigma).trace())));
   }
-  r.notes.push_back("in LQG, Q_S - Q_D is the constant " + format(constant) +
+  r.notes.push_back("in LQG, Q_S - Q_D is the constant " + detail::format_number(constant, 12) +
                     ": the S and D state-control values differ, their gradients do not");
   return r;
 }

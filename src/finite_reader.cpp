@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "format.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_structure.hpp"
 
@@ -13,11 +14,6 @@ namespace {
 constexpr double kSumTolerance = 1e-9;   // spec §1: rows and start sum to 1 within 1e-9
 constexpr std::int64_t kMaxCount = 100'000'000;
 
-std::string format_number(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", x);
-  return buf;
-}
 
 /// Names of states or actions: a count n (names "0".."n-1") or an array of unique strings.
 struct NameTable {
@@ -66,12 +62,12 @@ struct NameTable {
 };
 
 void check_probability(const JsonNode& node, double p) {
-  if (p < 0.0) node.fail("a probability must not be negative, found " + format_number(p));
+  if (p < 0.0) node.fail("a probability must not be negative, found " + format_number(p, 15));
 }
 
 void check_sums_to_one(const JsonNode& node, double sum, const std::string& what) {
   if (std::abs(sum - 1.0) > kSumTolerance)
-    node.fail(what + " sum to " + format_number(sum) + ", expected 1");
+    node.fail(what + " sum to " + format_number(sum, 15) + ", expected 1");
 }
 
 Eigen::VectorXd read_start(const JsonNode& node, const NameTable& states) {
@@ -331,7 +327,7 @@ FiniteProblem read_finite_problem(const JsonNode& root) {
   const JsonNode gamma = root.at("gamma");
   mdp.gamma = gamma.number();
   if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
-    gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma));
+    gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma, 15));
 
   const NameTable states = NameTable::read(root.at("states"), "state");
   const NameTable actions = NameTable::read(root.at("actions"), "action");

@@ -1,3 +1,4 @@
+#include "format.hpp"
 #include "pgtruth/finite_solver.hpp"
 
 #include <Eigen/OrderingMethods>
@@ -111,11 +112,6 @@ double backward_error(const Eigen::VectorXd& residual, double norm_M, const Eige
   return scale > 0.0 ? max_abs(residual) / scale : max_abs(residual);
 }
 
-std::string format_number(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g", x);
-  return buf;
-}
 
 }  // namespace
 
@@ -168,15 +164,15 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
       backward_error(SparseMatrix(M.transpose()) * eta_k - start, one_norm(M), eta_k, start);
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
     throw IllPosedError("", "the Bellman system I - gamma P_pi is ill-conditioned (condition number " +
-                                format_number(summary.condition) + " > " +
-                                format_number(options.max_condition) +
+                                detail::format_number(summary.condition, 3) + " > " +
+                                detail::format_number(options.max_condition, 3) +
                                 "; expected episode lengths reach " +
-                                format_number(max_abs(row_sums_of_inverse)) + " steps)");
+                                detail::format_number(max_abs(row_sums_of_inverse), 3) + " steps)");
   if (!(summary.bellman_residual <= options.max_residual && summary.flow_residual <= options.max_residual))
     throw IllPosedError("", "the Bellman solve is inaccurate (relative residuals " +
-                                format_number(summary.bellman_residual) + " and " +
-                                format_number(summary.flow_residual) + " exceed " +
-                                format_number(options.max_residual) + ")");
+                                detail::format_number(summary.bellman_residual, 3) + " and " +
+                                detail::format_number(summary.flow_residual, 3) + " exceed " +
+                                detail::format_number(options.max_residual, 3) + ")");
 
   // Scatter back to all states: 0 at terminal states, NaN where v is undefined.
   const double undefined = std::numeric_limits<double>::quiet_NaN();

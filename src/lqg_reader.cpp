@@ -5,16 +5,12 @@
 #include <cstdio>
 #include <optional>
 
+#include "format.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth::detail {
 namespace {
 
-std::string format_number(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
 
 /// A rows × cols matrix given as an array of rows; rows = -1 or cols = -1 takes what is given.
 Eigen::MatrixXd read_matrix(const JsonNode& node, Eigen::Index rows, Eigen::Index cols, const std::string& what) {
@@ -46,7 +42,7 @@ Eigen::VectorXd read_vector(const JsonNode& node, Eigen::Index size, const std::
 void expect_symmetric(const JsonNode& node, const Eigen::MatrixXd& M, const std::string& what) {
   const double asymmetry = (M - M.transpose()).cwiseAbs().maxCoeff();
   if (asymmetry > 1e-12 * std::max(1.0, M.cwiseAbs().maxCoeff()))
-    node.fail(what + " must be symmetric (|M - M'| reaches " + format_number(asymmetry) + ")");
+    node.fail(what + " must be symmetric (|M - M'| reaches " + format_number(asymmetry, 6) + ")");
 }
 
 double smallest_eigenvalue(const Eigen::MatrixXd& M) {
@@ -57,7 +53,7 @@ double smallest_eigenvalue(const Eigen::MatrixXd& M) {
 void expect_semidefinite(const JsonNode& node, const Eigen::MatrixXd& M, const std::string& what) {
   const double lambda = smallest_eigenvalue(M);
   if (lambda < -1e-12 * std::max(1.0, M.cwiseAbs().maxCoeff()))
-    node.fail(what + " must be positive semi-definite (its smallest eigenvalue is " + format_number(lambda) + ")");
+    node.fail(what + " must be positive semi-definite (its smallest eigenvalue is " + format_number(lambda, 6) + ")");
 }
 
 /// A symmetric positive semi-definite matrix of the given size.
@@ -78,7 +74,7 @@ LqgProblem read_lqg_problem(const JsonNode& root) {
   if (const auto description = root.find("description")) p.description = description->string();
   const JsonNode gamma = root.at("gamma");
   p.gamma = gamma.number();
-  if (!(p.gamma > 0.0 && p.gamma <= 1.0)) gamma.fail("gamma must be in (0, 1], found " + format_number(p.gamma));
+  if (!(p.gamma > 0.0 && p.gamma <= 1.0)) gamma.fail("gamma must be in (0, 1], found " + format_number(p.gamma, 6));
 
   const JsonNode A = root.at("A");
   p.A = read_matrix(A, -1, -1, "A");
@@ -95,7 +91,7 @@ LqgProblem read_lqg_problem(const JsonNode& root) {
   expect_symmetric(R, p.R, "R");
   const double r_min = smallest_eigenvalue(p.R);
   if (!(r_min > 1e-14 * p.R.cwiseAbs().maxCoeff()))
-    R.fail("R must be positive definite (its smallest eigenvalue is " + format_number(r_min) + ")");
+    R.fail("R must be positive definite (its smallest eigenvalue is " + format_number(r_min, 6) + ")");
   const auto N = root.find("N");
   p.N = N ? read_matrix(*N, n, m, "N (n x m)") : Eigen::MatrixXd::Zero(n, m);
   Eigen::MatrixXd joint(n + m, n + m);

@@ -1,3 +1,4 @@
+#include "format.hpp"
 #include "pgtruth/lqg_solver.hpp"
 
 #include <Eigen/Eigenvalues>
@@ -35,11 +36,6 @@ Eigen::MatrixXd policy_state_cost(const LqgProblem& p, const Eigen::MatrixXd& K)
 
 namespace {
 
-std::string format_number(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", x);
-  return buf;
-}
 
 /// V = BΣBᵀ + W, the covariance the noise adds to x at every step.
 Eigen::MatrixXd step_noise(const LqgProblem& p) { return p.B * p.Sigma * p.B.transpose() + p.W; }
@@ -85,7 +81,7 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
   out.spectral_radius = stein.spectral_radius();
   if (!(out.spectral_radius < 1.0))
     throw IllPosedError("/policy/K", "the policy is unstable: the spectral radius of sqrt(gamma) (A - B K) is " +
-                                         format_number(out.spectral_radius) + " >= 1, so J is infinite");
+                                         detail::format_number(out.spectral_radius, 6) + " >= 1, so J is infinite");
 
   const Eigen::MatrixXd Q_K = policy_state_cost(p, p.K);
   out.P = stein.solve(Q_K);
@@ -97,8 +93,8 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
   out.summary.moment_residual = stein.residual_transposed(out.state_moment, moment_source);
   if (!(out.summary.value_residual <= options.max_residual && out.summary.moment_residual <= options.max_residual))
     throw IllPosedError("", "the Lyapunov solve is inaccurate (relative residuals " +
-                                format_number(out.summary.value_residual) + " and " +
-                                format_number(out.summary.moment_residual) + ")");
+                                detail::format_number(out.summary.value_residual, 6) + " and " +
+                                detail::format_number(out.summary.moment_residual, 6) + ")");
 
   out.value_constant = value_constant(p, out.P);
   out.J = objective(p, out.P, out.value_constant);
