@@ -17,5 +17,6 @@ struct Command {
 
 extern const Command kSolveCommand;
 extern const Command kEquivalenceCommand;
+extern const Command kCheckCommand;
 
 }  // namespace pgtruth::cli

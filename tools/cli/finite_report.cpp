@@ -23,7 +23,8 @@ std::string pad(const std::string& s, std::size_t width) {
   return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
 }
 
-/// The name of theta entry i, as the spec indexes it.
+}  // namespace
+
 std::string parameter_name(const FiniteProblem& p, Index i) {
   const FiniteMdp& mdp = p.mdp;
   const Index A = mdp.num_actions();
@@ -40,6 +41,8 @@ std::string parameter_name(const FiniteProblem& p, Index i) {
   }
   return "theta[" + std::to_string(i) + "]";
 }
+
+namespace {
 
 /// Indices 0..n-1, or the `limit` with the largest key, in index order.
 std::vector<Index> shortlist(Index n, Index limit, const std::function<double(Index)>& key) {

@@ -14,4 +14,7 @@ namespace pgtruth::cli {
 void print_finite_report(std::ostream& out, const std::string& file, const FiniteProblem& problem,
                          const FiniteSolution& solution, Index max_rows);
 
+/// The name of theta entry i as the spec indexes it: theta[s,a], theta[k] or pi(a|s).
+std::string parameter_name(const FiniteProblem& problem, Index i);
+
 }  // namespace pgtruth::cli

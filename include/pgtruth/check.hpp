@@ -1,0 +1,71 @@
+#pragma once
+/// \file
+/// `pgtruth check`: run a sampled estimator in batches and test its mean against the exact
+/// gradient (statistics.hpp), or test estimates produced elsewhere.
+///
+/// Reproducibility: batch b draws from Rng(seed, b) alone and batch means are combined in
+/// batch order, so a result depends on the seed, never on the number of threads.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "pgtruth/estimators.hpp"
+#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/problem_file.hpp"
+#include "pgtruth/random.hpp"
+#include "pgtruth/statistics.hpp"
+
+namespace pgtruth {
+
+/// Draws one estimate (usually one episode) from `rng`; must be safe to call from several threads.
+using EstimateSampler = std::function<Eigen::VectorXd(Rng& rng)>;
+
+struct CheckOptions {
+  long episodes = 20000;
+  long batches = 0;           ///< 0: clamp(4 dim, 50, 1000), at most episodes / 10
+  std::uint64_t seed = 1;
+  double alpha = 0.01;        ///< the test's false-alarm rate
+  int threads = 0;            ///< 0: every core
+  EstimatorOptions estimator;
+  std::function<void(long done, long total)> progress;  ///< called as batches finish (any thread)
+  void validate() const;      ///< throws std::invalid_argument naming the bad option
+};
+
+struct CheckResult {
+  std::string estimator;
+  long episodes = 0;
+  std::uint64_t seed = 0;
+  double alpha = 0;
+  Eigen::VectorXd truth;
+  MeanTest test;
+  bool consistent = true;
+  double variance_per_episode = 0;  ///< trace of the covariance of one estimate
+  double seconds = 0;
+  double episodes_per_second = 0;
+};
+
+/// The batch count used for `dim` parameters and `episodes` estimates.
+long default_batches(Eigen::Index dim, long episodes);
+
+/// Batch means of options.episodes draws of `sample` in options.batches batches (rows).
+Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index dim, const CheckOptions& options);
+
+/// Tests batch means against `truth` at level options.alpha.
+CheckResult judge(const std::string& name, const Eigen::MatrixXd& batch_means, long estimates_per_batch,
+                  const Eigen::VectorXd& truth, const CheckOptions& options);
+
+/// The sampler of estimator `e` on a finite problem, with the exact critics of `solution`.
+/// Throws InputError when `e` does not apply (visitation needs gamma < 1).
+EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                                 const EstimatorOptions& options);
+
+/// Runs estimator `e` on a finite problem and judges it against solution.gradient.
+CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                            const CheckOptions& options);
+
+/// Judges estimates produced elsewhere (one per row), grouped into batches of consecutive rows.
+CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options);
+
+}  // namespace pgtruth

@@ -1,0 +1,197 @@
+#include "pgtruth/check.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <limits>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "pgtruth/error.hpp"
+
+namespace pgtruth {
+
+void CheckOptions::validate() const {
+  if (episodes < 2) throw std::invalid_argument("episodes must be at least 2");
+  if (batches < 0 || batches == 1 || batches > episodes) throw std::invalid_argument("batches must be 0 (automatic) or from 2 to episodes");
+  if (!(alpha > 0.0 && alpha < 1.0)) throw std::invalid_argument("alpha must be in (0, 1)");
+  if (threads < 0) throw std::invalid_argument("threads must be >= 0");
+  if (!(estimator.lambda >= 0.0 && estimator.lambda <= 1.0)) throw std::invalid_argument("lambda must be in [0, 1]");
+}
+
+long default_batches(Eigen::Index dim, long episodes) {
+  const long wanted = std::clamp<long>(4 * static_cast<long>(dim), 50, 1000);
+  return std::max<long>(2, std::min(wanted, episodes / 10));
+}
+
+Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index dim, const CheckOptions& options) {
+  options.validate();
+  const long B = options.batches ? options.batches : default_batches(dim, options.episodes);
+  Eigen::MatrixXd means = Eigen::MatrixXd::Zero(B, dim);
+  // Batch b holds episodes [b E / B, (b + 1) E / B): sizes differ by at most one.
+  const auto first = [&](long b) { return b * options.episodes / B; };
+  std::atomic<long> next{0}, done{0};
+  const auto work = [&] {
+    for (long b; (b = next++) < B;) {
+      Rng rng(options.seed, static_cast<std::uint64_t>(b));
+      Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim);
+      const long count = first(b + 1) - first(b);
+      for (long e = 0; e < count; ++e) sum += sample(rng);
+      means.row(b) = sum.transpose() / static_cast<double>(count);
+      if (options.progress) options.progress(++done, B);
+    }
+  };
+  const int threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (int i = 1; i < std::min<long>(threads, B); ++i) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return means;
+}
+
+CheckResult judge(const std::string& name, const Eigen::MatrixXd& batch_means, long estimates_per_batch,
+                  const Eigen::VectorXd& truth, const CheckOptions& options) {
+  CheckResult r;
+  r.estimator = name;
+  r.seed = options.seed;
+  r.alpha = options.alpha;
+  r.truth = truth;
+  r.test = test_mean(batch_means, truth);
+  r.consistent = r.test.p_value >= options.alpha;
+  // Var(one estimate) = (estimates per batch) Var(batch mean).
+  r.variance_per_episode = static_cast<double>(estimates_per_batch) * r.test.standard_error.squaredNorm() *
+                           static_cast<double>(r.test.batches);
+  return r;
+}
+
+namespace {
+
+/// Everything a finite-MDP episode sampler needs, precomputed once.
+struct FiniteModel {
+  const FiniteProblem& problem;
+  const FiniteSolution& solution;
+  Eigen::VectorXd optimal_baseline;  // b*(s), when needed
+
+  const FiniteMdp& mdp() const { return problem.mdp; }
+
+  Index sample_action(Rng& rng, Index s) const { return rng.categorical(solution.policy.row(s), mdp().num_actions()); }
+
+  const Outcome& sample_outcome(Rng& rng, Index s, Index a) const {
+    const auto outcomes = mdp().outcomes_of(s, a);
+    const long k = rng.categorical([&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
+                                   static_cast<long>(outcomes.size()));
+    return outcomes[static_cast<std::size_t>(k)];
+  }
+
+  Eigen::VectorXd score(Index s, Index a) const { return pgtruth::score(mdp(), problem.policy, solution.policy, s, a); }
+
+  /// Σ_a ∇π(a|s) q(s, a) = Σ_a π(a|s) q(s, a) ψ(s, a) for softmax; the q row for direct policies.
+  Eigen::VectorXd all_actions(Index s) const {
+    Eigen::MatrixXd W = Eigen::MatrixXd::Zero(mdp().num_states(), mdp().num_actions());
+    W.row(s) = solution.q.row(s);
+    return contract_policy_derivative(mdp(), problem.policy, solution.policy, W);
+  }
+};
+
+Eigen::VectorXd compute_optimal_baseline(const FiniteModel& m) {
+  const Index S = m.mdp().num_states(), A = m.mdp().num_actions();
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(S);
+  for (Index s = 0; s < S; ++s) {
+    if (m.mdp().is_terminal(s)) continue;
+    double num = 0, den = 0;
+    for (Index a = 0; a < A; ++a) {
+      const double w = m.solution.policy(s, a) * m.score(s, a).squaredNorm();
+      num += w * m.solution.q(s, a), den += w;
+    }
+    b(s) = den > 0 ? num / den : m.solution.v(s);
+  }
+  return b;
+}
+
+/// The first state of an episode; the caller checks for a terminal start.
+Index sample_start(Rng& rng, const FiniteMdp& mdp) { return rng.categorical(mdp.start, mdp.num_states()); }
+
+}  // namespace
+
+EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                                 const EstimatorOptions& options) {
+  const FiniteMdp& mdp = problem.mdp;
+  if (!problem.policy.is_softmax() && e != Estimator::all_actions)
+    throw InputError("/policy", std::string("the estimator ") + estimator_name(e) +
+                                    " needs the score of a softmax policy; a direct policy supports all-actions only");
+  if (e == Estimator::visitation && mdp.gamma == 1.0)
+    throw InputError("/gamma", "the visitation estimator samples s ~ d by restarts with probability 1 - gamma, so it needs gamma < 1");
+  auto model = std::make_shared<FiniteModel>(FiniteModel{problem, solution, {}});
+  const StepNeeds need = needs(e);
+  if (need.optimal_baseline) model->optimal_baseline = compute_optimal_baseline(*model);
+  const Index dim = problem.policy.num_parameters();
+  const double gamma = mdp.gamma;
+
+  if (e == Estimator::visitation) {
+    // s ~ d: follow the chain and stop with probability 1 - gamma before each step; an episode
+    // that terminates first contributes 0, so the mean is sum_t gamma^t E[psi q] = gradient.
+    return [model, dim, gamma](Rng& rng) -> Eigen::VectorXd {
+      const FiniteMdp& m = model->mdp();
+      for (Index s = sample_start(rng, m); !m.is_terminal(s);) {
+        const Index a = model->sample_action(rng, s);
+        if (rng.uniform() >= gamma) return model->score(s, a) * (model->solution.q(s, a) / (1.0 - gamma));
+        s = model->sample_outcome(rng, s, a).next;
+      }
+      return Eigen::VectorXd::Zero(dim);
+    };
+  }
+  // reinforce-rtg-undiscounted runs full discounted episodes up to gamma^H <= 1e-12.
+  const bool truncated = e == Estimator::reinforce_rtg_undiscounted;
+  const long horizon = truncated && gamma < 1.0 ? static_cast<long>(std::ceil(std::log(1e-12) / std::log(gamma)))
+                                                 : std::numeric_limits<long>::max();
+  return [model, e, need, dim, gamma, truncated, horizon, options](Rng& rng) -> Eigen::VectorXd {
+    const FiniteMdp& m = model->mdp();
+    const FiniteSolution& sol = model->solution;
+    std::vector<Step> steps;
+    for (Index s = sample_start(rng, m); !m.is_terminal(s) && static_cast<long>(steps.size()) < horizon;) {
+      const Index a = model->sample_action(rng, s);
+      const Outcome& o = model->sample_outcome(rng, s, a);
+      Step step;
+      step.reward = o.reward;
+      if (e != Estimator::all_actions) step.score = model->score(s, a);
+      if (need.values) step.v = sol.v(s), step.q = sol.q(s, a), step.v_next = sol.v(o.next);
+      if (need.optimal_baseline) step.optimal_baseline = model->optimal_baseline(s);
+      if (need.all_actions) step.all_actions = model->all_actions(s);
+      steps.push_back(std::move(step));
+      if (!truncated && rng.uniform() >= gamma) break;  // stop with probability 1 - gamma
+      s = o.next;
+    }
+    return episode_estimate(e, steps, gamma, dim, options);
+  };
+}
+
+CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                            const CheckOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const EstimateSampler sample = finite_estimator(problem, solution, e, options.estimator);
+  const Index dim = problem.policy.num_parameters();
+  const Eigen::MatrixXd means = sample_batch_means(sample, dim, options);
+  CheckResult r = judge(estimator_name(e), means, options.episodes / means.rows(), solution.gradient, options);
+  r.episodes = options.episodes;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.episodes_per_second = static_cast<double>(options.episodes) / std::max(r.seconds, 1e-9);
+  return r;
+}
+
+CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options) {
+  const long n = static_cast<long>(estimates.rows());
+  const long B = options.batches ? std::min(options.batches, n) : std::min(n, default_batches(truth.size(), std::max(n, 20L)));
+  Eigen::MatrixXd means = Eigen::MatrixXd::Zero(B, estimates.cols());
+  for (long b = 0; b < B; ++b) {
+    const long lo = b * n / B, hi = (b + 1) * n / B;
+    means.row(b) = estimates.middleRows(lo, hi - lo).colwise().mean();
+  }
+  CheckResult r = judge("estimates", means, n / B, truth, options);
+  r.episodes = n;
+  return r;
+}
+
+}  // namespace pgtruth

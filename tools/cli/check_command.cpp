@@ -1,0 +1,299 @@
+// pgtruth check CASE (--estimator NAME | --all | --estimates FILE.csv) [options]
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <variant>
+
+#include "cli/arguments.hpp"
+#include "cli/commands.hpp"
+#include "cli/finite_report.hpp"
+#include "pgtruth/check.hpp"
+#include "pgtruth/error.hpp"
+#include "pgtruth/problem_file.hpp"
+
+namespace pgtruth::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "Usage: pgtruth check CASE --estimator NAME [options]\n"
+    "       pgtruth check CASE --all [options]\n"
+    "       pgtruth check CASE --estimates FILE.csv [--alpha A] [--batches B] [--json]\n"
+    "\n"
+    "Runs a sampled policy-gradient estimator on CASE and tests, with Hotelling's T^2 on batch\n"
+    "means, whether its mean equals the exact gradient. --estimates judges estimates produced by\n"
+    "your own code instead: CSV, one estimate per row, one column per theta entry (a header row\n"
+    "is skipped).\n"
+    "\n"
+    "Options:\n"
+    "  --estimator NAME  reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value,\n"
+    "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions\n"
+    "  --all             every applicable estimator, as one table with relative efficiencies\n"
+    "  --episodes N      episodes per estimator (default 20000)\n"
+    "  --batches B       batches for the test (default clamp(4 dim, 50, 1000))\n"
+    "  --seed S          root seed (default 1); the result is the same for any --threads\n"
+    "  --alpha A         the test's false-alarm rate (default 0.01)\n"
+    "  --lambda L        GAE's lambda (default 0.95)\n"
+    "  --threads T       worker threads (default: every core)\n"
+    "  --json            one JSON object (spec section 3)\n"
+    "\n"
+    "Episodes of infinite-horizon problems end with probability 1 - gamma after each step, which\n"
+    "makes every estimator except reinforce-rtg-undiscounted unbiased without truncation.\n"
+    "Exit codes: 0 consistent; 1 inconsistent; 2 bad input.\n";
+
+struct Settings {
+  CheckOptions options;
+  bool json = false;
+};
+
+long parse_long(const ParsedArguments& args, const std::string& name, long fallback, long lo) {
+  if (!args.has(name)) return fallback;
+  const std::string text = *args.value(name);
+  std::size_t used = 0;
+  long long value = lo - 1;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < lo)
+    throw UsageError("--" + name + " needs an integer >= " + std::to_string(lo) + ", found '" + text + "'");
+  return static_cast<long>(value);
+}
+
+double parse_double(const ParsedArguments& args, const std::string& name, double fallback, double lo, double hi) {
+  if (!args.has(name)) return fallback;
+  const std::string text = *args.value(name);
+  std::size_t used = 0;
+  double value = std::nan("");
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || !(value > lo && value < hi))
+    throw UsageError("--" + name + " needs a number in (" + std::to_string(lo).substr(0, 3) + ", " +
+                     std::to_string(hi).substr(0, 3) + "), found '" + text + "'");
+  return value;
+}
+
+Settings read_settings(const ParsedArguments& args) {
+  Settings s;
+  s.options.episodes = parse_long(args, "episodes", 20000, 20);
+  s.options.batches = parse_long(args, "batches", 0, 2);
+  if (s.options.batches > s.options.episodes) throw UsageError("--batches cannot exceed --episodes");
+  s.options.seed = static_cast<std::uint64_t>(parse_long(args, "seed", 1, 0));
+  s.options.alpha = parse_double(args, "alpha", 0.01, 0.0, 1.0);
+  s.options.estimator.lambda = args.has("lambda") ? parse_double(args, "lambda", 0.95, -1e-300, 1.0 + 1e-12) : 0.95;
+  s.options.threads = static_cast<int>(parse_long(args, "threads", 0, 1));
+  s.json = args.has("json");
+  if (isatty(STDERR_FILENO)) {  // progress for a person watching; never in pipes or tests
+    auto lock = std::make_shared<std::mutex>();
+    s.options.progress = [lock](long done, long total) {
+      std::lock_guard<std::mutex> guard(*lock);
+      std::cerr << "\rbatches " << done << "/" << total << (done == total ? "\r              \r" : "") << std::flush;
+    };
+  }
+  return s;
+}
+
+std::string num(double x, int digits = 6) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x == 0.0 ? 0.0 : x);
+  return buf;
+}
+
+std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+
+void print_result(std::ostream& out, const FiniteProblem& problem, const CheckResult& r, long batches) {
+  out << r.episodes << " estimates in " << batches << " batches, seed " << r.seed;
+  if (r.seconds > 0) out << "; " << num(r.seconds, 3) << " s (" << num(r.episodes_per_second, 3) << " episodes/s)";
+  out << "\n\n" << pad("component", 18) << pad("truth", 16) << pad("mean", 16) << pad("std. error", 14) << "z\n";
+  const Eigen::Index d = r.truth.size();
+  const Eigen::Index shown = std::min<Eigen::Index>(d, 20);
+  // The components with the largest |z| first when there are many.
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(d));
+  for (Eigen::Index i = 0; i < d; ++i) order[static_cast<std::size_t>(i)] = i;
+  if (d > shown)
+    std::partial_sort(order.begin(), order.begin() + shown, order.end(),
+                      [&](Eigen::Index a, Eigen::Index b) { return std::abs(r.test.z(a)) > std::abs(r.test.z(b)); });
+  for (Eigen::Index k = 0; k < shown; ++k) {
+    const Eigen::Index i = order[static_cast<std::size_t>(k)];
+    out << pad(parameter_name(problem, i), 18) << pad(num(r.truth(i), 10), 16) << pad(num(r.test.mean(i), 10), 16)
+        << pad(num(r.test.standard_error(i), 3), 14) << num(r.test.z(i), 3) << "\n";
+  }
+  if (d > shown) out << "... " << d - shown << " more components (the " << shown << " with the largest |z| are shown)\n";
+  out << "\nHotelling T^2 = " << num(r.test.t_squared, 4) << " on rank " << r.test.rank << " of " << d;
+  if (r.test.f_statistic > 0)
+    out << " (F = " << num(r.test.f_statistic, 4) << " with " << r.test.rank << " and " << r.test.batches - r.test.rank
+        << " degrees of freedom)";
+  if (r.test.null_space_deviation > 0 && r.test.p_value == 0.0)
+    out << "; the mean leaves the span of the estimates' variation by " << num(r.test.null_space_deviation, 3);
+  out << "\np-value " << num(r.test.p_value, 4) << " at alpha = " << num(r.alpha, 3) << ": "
+      << (r.consistent ? "consistent with the exact gradient" : "INCONSISTENT with the exact gradient") << "\n";
+  out << "variance per episode (trace of the covariance of one estimate): " << num(r.variance_per_episode, 6) << "\n";
+}
+
+nlohmann::ordered_json result_json(const CheckResult& r) {
+  const auto vec = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
+  return {{"estimator", r.estimator},
+          {"episodes", r.episodes},
+          {"seed", r.seed},
+          {"batches", r.test.batches},
+          {"truth", vec(r.truth)},
+          {"mean", vec(r.test.mean)},
+          {"stderr", vec(r.test.standard_error)},
+          {"z", vec(r.test.z)},
+          {"t_squared", r.test.t_squared},
+          {"rank", r.test.rank},
+          {"p_value", r.test.p_value},
+          {"alpha", r.alpha},
+          {"verdict", r.consistent ? "consistent" : "inconsistent"},
+          {"variance_per_episode", r.variance_per_episode},
+          {"seconds", r.seconds},
+          {"episodes_per_second", r.episodes_per_second}};
+}
+
+/// Reads FILE.csv: one estimate per row, `dim` columns; a first row that is not numeric is a header.
+Eigen::MatrixXd read_estimates(const std::string& file, Eigen::Index dim) {
+  std::ifstream in(file);
+  const auto fail = [&](long line, const std::string& message) {
+    InputError e(line ? "line " + std::to_string(line) : "", message);
+    e.set_source(file);
+    throw e;
+  };
+  if (!in) fail(0, "cannot open the file");
+  std::vector<double> values;
+  long rows = 0, line_number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::vector<double> row;
+    std::stringstream cells(line);
+    bool numeric = true;
+    for (std::string cell; std::getline(cells, cell, ',');) {
+      std::size_t used = 0;
+      double x = 0;
+      try {
+        x = std::stod(cell, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || cell.find_first_not_of(" \t", used) != std::string::npos || !std::isfinite(x)) {
+        numeric = false;
+        if (rows > 0 || !values.empty() || line_number > 1 || row.size() > 0)
+          fail(line_number, "column " + std::to_string(row.size() + 1) + ": expected a finite number, found '" + cell + "'");
+        break;
+      }
+      row.push_back(x);
+    }
+    if (!numeric) continue;  // the header
+    if (static_cast<Eigen::Index>(row.size()) != dim)
+      fail(line_number, "expected " + std::to_string(dim) + " columns (one per theta entry), found " + std::to_string(row.size()));
+    values.insert(values.end(), row.begin(), row.end());
+    ++rows;
+  }
+  if (rows < 2) fail(0, "expected at least 2 estimates (rows), found " + std::to_string(rows));
+  return Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(values.data(), rows, dim);
+}
+
+int run_all(std::ostream& out, const std::string& file, const FiniteProblem& problem, const FiniteSolution& solution,
+            const Settings& s) {
+  struct Row {
+    std::string name;
+    CheckResult r;
+    bool biased;
+  };
+  std::vector<Row> rows;
+  for (const EstimatorInfo& info : estimator_table()) {
+    if (info.id == Estimator::visitation && problem.mdp.gamma == 1.0) continue;
+    if (!problem.policy.is_softmax() && info.id != Estimator::all_actions) continue;
+    const bool biased = info.id == Estimator::reinforce_rtg_undiscounted && problem.mdp.gamma < 1.0;
+    rows.push_back({info.name, check_estimator(problem, solution, info.id, s.options), biased});
+  }
+  const double reference = rows.front().r.variance_per_episode;
+  bool failed = false;
+  for (const Row& row : rows) failed = failed || (!row.biased && !row.r.consistent);
+  if (s.json) {
+    nlohmann::ordered_json j = {{"case", file}, {"episodes", s.options.episodes}, {"seed", s.options.seed},
+                                {"alpha", s.options.alpha}, {"estimators", nlohmann::ordered_json::array()}};
+    for (const Row& row : rows) {
+      auto e = result_json(row.r);
+      e["expected_biased"] = row.biased;
+      e["relative_efficiency"] = reference / row.r.variance_per_episode;
+      j["estimators"].push_back(e);
+    }
+    out << j.dump(1) << "\n";
+    return failed ? 1 : 0;
+  }
+  out << "pgtruth check --all: " << (problem.name.empty() ? file : problem.name + " (" + file + ")") << "\n"
+      << s.options.episodes << " episodes per estimator, seed " << s.options.seed << ", alpha " << num(s.options.alpha, 3)
+      << "; relative efficiency = variance of reinforce / variance of the estimator\n\n"
+      << pad("estimator", 28) << pad("verdict", 15) << pad("p-value", 11) << pad("variance/episode", 18)
+      << pad("rel. efficiency", 17) << "episodes/s\n";
+  for (const Row& row : rows)
+    out << pad(row.name, 28) << pad(row.r.consistent ? "consistent" : (row.biased ? "biased (known)" : "INCONSISTENT"), 15)
+        << pad(num(row.r.test.p_value, 3), 11) << pad(num(row.r.variance_per_episode, 5), 18)
+        << pad(num(reference / row.r.variance_per_episode, 4), 17) << num(row.r.episodes_per_second, 3) << "\n";
+  out << "\n"
+      << (failed ? "an estimator expected to be unbiased is INCONSISTENT" : "every estimator expected to be unbiased is consistent")
+      << "\n";
+  return failed ? 1 : 0;
+}
+
+int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
+  const ParsedArguments args = parse_arguments(
+      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"episodes", true}, {"batches", true}, {"seed", true},
+            {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}});
+  if (args.has("help")) return out << kHelp, 0;
+  if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
+  const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0);
+  if (modes != 1) throw UsageError("give exactly one of --estimator NAME, --all or --estimates FILE.csv");
+  const Settings s = read_settings(args);
+  const std::string& file = args.operands.front();
+  const Problem loaded = load_problem(file);
+  const auto* problem = std::get_if<FiniteProblem>(&loaded);
+  if (!problem) throw UsageError("sampled estimators for LQG problems are not available yet; finite MDPs only");
+  std::optional<Estimator> estimator;
+  if (args.has("estimator")) {
+    estimator = estimator_by_name(*args.value("estimator"));
+    if (!estimator) {
+      std::string list;
+      for (const EstimatorInfo& i : estimator_table()) list += (list.empty() ? "" : ", ") + std::string(i.name);
+      throw UsageError("unknown estimator '" + *args.value("estimator") + "' (known: " + list + ")");
+    }
+  }
+  try {
+    const FiniteSolution solution = solve(problem->mdp, problem->policy);
+    if (args.has("all")) return run_all(out, file, *problem, solution, s);
+    CheckResult r;
+    if (estimator) {
+      r = check_estimator(*problem, solution, *estimator, s.options);
+    } else {
+      const Eigen::MatrixXd estimates = read_estimates(*args.value("estimates"), problem->policy.num_parameters());
+      r = check_estimates(estimates, solution.gradient, s.options);
+    }
+    if (s.json) {
+      out << result_json(r).dump(1) << "\n";
+    } else {
+      out << "pgtruth check: " << r.estimator << " on " << (problem->name.empty() ? file : problem->name + " (" + file + ")")
+          << "\n";
+      print_result(out, *problem, r, r.test.batches);
+    }
+    return r.consistent ? 0 : 1;
+  } catch (Error& e) {
+    if (e.source().empty()) e.set_source(file);
+    throw;
+  }
+}
+
+}  // namespace
+
+const Command kCheckCommand{"check", "sampled estimators (or your estimates) against the exact gradient", kHelp, &run_check};
+
+}  // namespace pgtruth::cli
