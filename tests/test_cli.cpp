@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "pgtruth/random.hpp"
 #include "error_cases.hpp"
 #include "support.hpp"
 
@@ -206,6 +207,56 @@ TEST_CASE("pgtruth equivalence: exit 0 when every identity holds, 1 when a pertu
     CHECK(j["verdict"] == "all hold");
   }
   CHECK(pgtruth_run({"equivalence", "--perturb", "x", corridor}).code == 2);
+}
+
+TEST_CASE("pgtruth check: the spec's JSON keys, exit 1 when inconsistent, thread-independent results") {
+  const std::string grid = pgtruth::test::case_path("slippery-gridworld.json");
+  const Run ok = pgtruth_run({"check", grid, "--estimator", "advantage", "--episodes", "4000", "--seed", "3", "--json"});
+  CHECK(ok.code == 0);
+  const auto j = nlohmann::json::parse(ok.out);
+  for (const char* key : {"estimator", "episodes", "truth", "mean", "stderr", "p_value", "alpha", "verdict"})
+    CHECK(j.contains(key));
+  CHECK(j["verdict"] == "consistent");
+  CHECK(j["truth"].size() == 64);
+  const Run threads = pgtruth_run({"check", grid, "--estimator", "advantage", "--episodes", "4000", "--seed", "3",
+                                   "--json", "--threads", "1"});
+  CHECK(nlohmann::json::parse(threads.out)["mean"] == j["mean"]);
+  const Run biased = pgtruth_run({"check", grid, "--estimator", "reinforce-rtg-undiscounted"});
+  CHECK(biased.code == 1);
+  CHECK(biased.out.find("INCONSISTENT") != std::string::npos);
+  CHECK(pgtruth_run({"check", grid, "--estimator", "reinforc"}).code == 2);
+  CHECK(pgtruth_run({"check", grid}).err ==
+        "pgtruth check: give exactly one of --estimator NAME, --all or --estimates FILE.csv (see 'pgtruth check --help')\n");
+  CHECK(pgtruth_run({"check", corridor, "--estimator", "visitation"}).err ==
+        corridor + ": /gamma: the visitation estimator samples s ~ d by restarts with probability 1 - gamma, so it needs gamma < 1\n");
+}
+
+TEST_CASE("pgtruth check --estimates: a CSV from elsewhere, with a header; bad rows named by line") {
+  std::string csv = "d_right,d_left\n";
+  pgtruth::Rng rng(1, 0);
+  for (int i = 0; i < 2000; ++i) {
+    const double noise = 4.0 * rng.normal();
+    csv += std::to_string(2.0 + noise) + "," + std::to_string(-2.0 - noise) + "\n";
+  }
+  const std::string good = write_file("estimates.csv", csv);
+  const Run r = pgtruth_run({"check", corridor, "--estimates", good});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("consistent with the exact gradient") != std::string::npos);
+  const std::string bad = write_file("bad.csv", "1,2\n3\n");
+  const Run e = pgtruth_run({"check", corridor, "--estimates", bad});
+  CHECK(e.code == 2);
+  CHECK(e.err == bad + ": line 2: expected 2 columns (one per theta entry), found 1\n");
+  const std::string nan = write_file("nan.csv", "1,2\n3,nan\n");
+  CHECK(pgtruth_run({"check", corridor, "--estimates", nan}).err ==
+        nan + ": line 2: column 2: expected a finite number, found 'nan'\n");
+}
+
+TEST_CASE("pgtruth check --all: one table, the known-biased estimator marked") {
+  const Run r = pgtruth_run({"check", pgtruth::test::case_path("two-state.json"), "--all", "--episodes", "5000"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("biased (known)") != std::string::npos);
+  CHECK(r.out.find("rel. efficiency") != std::string::npos);
+  CHECK(r.out.find("every estimator expected to be unbiased is consistent") != std::string::npos);
 }
 
 TEST_CASE("an error message stays one line when a name holds a newline") {

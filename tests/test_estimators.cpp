@@ -1,0 +1,230 @@
+// Sampled estimators and the calibrated check: consistency of every estimator, calibration of
+// the test over many seeds (binomial bounds), power against deliberately broken estimators,
+// thread invariance, and the toy objective's known means and variances.
+#include <doctest/doctest.h>
+
+#include <boost/math/distributions/binomial.hpp>
+#include <cmath>
+
+#include "pgtruth/check.hpp"
+#include "pgtruth/toy.hpp"
+#include "support.hpp"
+
+using namespace pgtruth;
+
+namespace {
+
+/// The largest count k such that a Binomial(n, p) exceeds it with probability at most `tail`.
+long binomial_upper(long n, double p, double tail) {
+  const boost::math::binomial_distribution<double> B(static_cast<double>(n), p);
+  return static_cast<long>(boost::math::quantile(boost::math::complement(B, tail)));
+}
+
+}  // namespace
+
+TEST_CASE("every estimator is consistent on every shipped case (alpha 1e-4 each: family-wise false alarm < 0.5%)") {
+  CheckOptions options;
+  options.episodes = 10000;
+  options.alpha = 1e-4;
+  options.seed = 2026;
+  for (const std::string& name : test::shipped_cases()) {
+    const FiniteProblem p = test::load_case(name);
+    const FiniteSolution sol = solve(p.mdp, p.policy);
+    for (const EstimatorInfo& info : estimator_table()) {
+      if (info.id == Estimator::reinforce_rtg_undiscounted && p.mdp.gamma < 1.0) continue;  // biased by design
+      if (info.id == Estimator::visitation && p.mdp.gamma == 1.0) continue;                  // needs gamma < 1
+      CAPTURE(name);
+      CAPTURE(info.name);
+      const CheckResult r = check_estimator(p, sol, info.id, options);
+      CAPTURE(r.test.p_value);
+      CHECK(r.consistent);
+    }
+  }
+}
+
+TEST_CASE("calibration: an unbiased estimator is rejected at about the nominal rate over 200 seeds") {
+  // At alpha = 0.05 the count of rejections over n = 200 independent seeds is Binomial(200, p)
+  // with p <= 0.05 when the test is calibrated; it exceeds binomial_upper(200, 0.05, 1e-3) = 21
+  // with probability below 1e-3. The lower bound checks that the test is not vacuous.
+  const long n = 200;
+  const long upper = binomial_upper(n, 0.05, 1e-3);
+  CHECK(upper == 21);
+  for (const char* name : {"two-state.json", "slippery-gridworld.json"}) {
+    CAPTURE(name);
+    const FiniteProblem p = test::load_case(name);
+    const FiniteSolution sol = solve(p.mdp, p.policy);
+    long rejected = 0;
+    for (long seed = 0; seed < n; ++seed) {
+      CheckOptions options;
+      options.episodes = name == std::string("two-state.json") ? 2000 : 4000;
+      options.batches = name == std::string("two-state.json") ? 50 : 80;
+      options.alpha = 0.05;
+      options.seed = static_cast<std::uint64_t>(seed);
+      options.threads = 1;
+      rejected += check_estimator(p, sol, Estimator::advantage, options).consistent ? 0 : 1;
+    }
+    MESSAGE(std::string(name) << ": " << rejected << " of " << n << " rejected at alpha 0.05");
+    CHECK(rejected <= upper);
+    CHECK(rejected >= 1);  // P(0 rejections | p = 0.05) = 3.5e-5
+  }
+}
+
+TEST_CASE("power: the estimator that drops gamma^t is caught on a discounted case within the default budget") {
+  for (const char* name : {"two-state.json", "slippery-gridworld.json", "machine-maintenance.json"}) {
+    CAPTURE(name);
+    const FiniteProblem p = test::load_case(name);
+    const FiniteSolution sol = solve(p.mdp, p.policy);
+    CHECK(!check_estimator(p, sol, Estimator::reinforce_rtg_undiscounted, CheckOptions{}).consistent);
+  }
+}
+
+namespace {
+
+/// A hand-written rollout for broken estimators: returns the visited (s, a, r) of an episode
+/// stopped with probability 1 - gamma (or truncated at `horizon` steps when stop is false).
+struct Visit {
+  Index s, a;
+  double r;
+};
+
+std::vector<Visit> rollout(const FiniteProblem& p, const FiniteSolution& sol, Rng& rng, bool stop, long horizon = 2000) {
+  std::vector<Visit> visits;
+  Index s = rng.categorical(p.mdp.start, p.mdp.num_states());
+  while (!p.mdp.is_terminal(s) && static_cast<long>(visits.size()) < horizon) {
+    const Index a = rng.categorical(sol.policy.row(s), p.mdp.num_actions());
+    const auto outcomes = p.mdp.outcomes_of(s, a);
+    const auto& o = outcomes[static_cast<std::size_t>(
+        rng.categorical([&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
+                        static_cast<long>(outcomes.size())))];
+    visits.push_back({s, a, o.reward});
+    if (stop && rng.uniform() >= p.mdp.gamma) break;
+    s = o.next;
+  }
+  return visits;
+}
+
+bool caught(const FiniteProblem& p, const FiniteSolution& sol, const EstimateSampler& broken) {
+  const CheckOptions options;  // the default budget
+  const Eigen::MatrixXd means = sample_batch_means(broken, p.policy.num_parameters(), options);
+  const CheckResult r = judge("broken", means, options.episodes / means.rows(), sol.gradient, options);
+  MESSAGE("p-value " << r.test.p_value);
+  return !r.consistent;
+}
+
+}  // namespace
+
+TEST_CASE("power: deliberately broken estimators are caught within the default budget") {
+  const FiniteProblem p = test::load_case("slippery-gridworld.json");
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  const Index d = p.policy.num_parameters();
+  const auto psi = [&](Index s, Index a) { return score(p.mdp, p.policy, sol.policy, s, a); };
+
+  SUBCASE("a baseline that depends on the action taken: G_t - q(s_t, a_t)") {
+    CHECK(caught(p, sol, [&](Rng& rng) {
+      const auto v = rollout(p, sol, rng, true);
+      Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
+      double G = 0;
+      for (std::size_t t = v.size(); t-- > 0;) G += v[t].r, g += (G - sol.q(v[t].s, v[t].a) + 1.0) * psi(v[t].s, v[t].a);
+      return g;
+    }));
+  }
+  SUBCASE("the score of the wrong action") {
+    CHECK(caught(p, sol, [&](Rng& rng) {
+      const auto v = rollout(p, sol, rng, true);
+      Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
+      double G = 0;
+      for (std::size_t t = v.size(); t-- > 0;) G += v[t].r, g += G * psi(v[t].s, (v[t].a + 1) % 4);
+      return g;
+    }));
+  }
+  SUBCASE("a missing gamma^(k-t) in the return of discounted, truncated episodes") {
+    CHECK(caught(p, sol, [&](Rng& rng) {
+      const auto v = rollout(p, sol, rng, false);
+      Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
+      double G = 0, discount = std::pow(p.mdp.gamma, static_cast<double>(v.size()));
+      for (std::size_t t = v.size(); t-- > 0;) discount /= p.mdp.gamma, G += v[t].r, g += discount * G * psi(v[t].s, v[t].a);
+      return g;
+    }));
+  }
+  SUBCASE("averaging instead of summing over the steps of an episode") {
+    CHECK(caught(p, sol, [&](Rng& rng) {
+      const auto v = rollout(p, sol, rng, true);
+      Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
+      double G = 0;
+      for (std::size_t t = v.size(); t-- > 0;) G += v[t].r, g += G * psi(v[t].s, v[t].a);
+      return Eigen::VectorXd(g / static_cast<double>(std::max<std::size_t>(1, v.size())));
+    }));
+  }
+  SUBCASE("the correct estimator, written the same way, is not caught (the harness is fair)") {
+    CHECK(!caught(p, sol, [&](Rng& rng) {
+      const auto v = rollout(p, sol, rng, true);
+      Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
+      double G = 0;
+      for (std::size_t t = v.size(); t-- > 0;) G += v[t].r, g += G * psi(v[t].s, v[t].a);
+      return g;
+    }));
+  }
+}
+
+TEST_CASE("a result depends on the seed, never on the number of threads") {
+  const FiniteProblem p = test::load_case("machine-maintenance.json");
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  const EstimateSampler sample = finite_estimator(p, sol, Estimator::gae, {});
+  CheckOptions one, two;
+  one.episodes = two.episodes = 3000;
+  one.threads = 1, two.threads = 2;
+  const Eigen::MatrixXd a = sample_batch_means(sample, 3, one), b = sample_batch_means(sample, 3, two);
+  CHECK((a - b).cwiseAbs().maxCoeff() == 0.0);
+  CheckOptions other = one;
+  other.seed = 2;
+  CHECK((a - sample_batch_means(sample, 3, other)).cwiseAbs().maxCoeff() > 0.0);
+}
+
+TEST_CASE("check_estimates judges estimates made elsewhere: exact ones pass, shifted ones fail") {
+  const FiniteProblem p = test::load_case("short-corridor.json");
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  Rng rng(5, 0);
+  Eigen::MatrixXd estimates(4000, 2);
+  for (Index i = 0; i < estimates.rows(); ++i) {
+    const double noise = 3.0 * rng.normal();  // along (1, -1), like a real estimator here
+    estimates.row(i) = sol.gradient.transpose() + Eigen::RowVector2d(noise, -noise);
+  }
+  CheckOptions options;
+  CHECK(check_estimates(estimates, sol.gradient, options).consistent);
+  Eigen::MatrixXd shifted = estimates;
+  shifted.col(0).array() += 0.5;  // off the span of the variation: caught outright
+  const CheckResult r = check_estimates(shifted, sol.gradient, options);
+  CHECK(!r.consistent);
+  CHECK(r.test.p_value == 0.0);
+}
+
+TEST_CASE("toy objective E[x^2 theta], x ~ N(theta, 1): the known means and exact variances") {
+  const double theta = 1.0;
+  CHECK(toy_gradient(theta) == 4.0);
+  CHECK(toy_mean(ToyEstimator::naive, theta) - toy_gradient(theta) == doctest::Approx(-2.0));  // bias -2
+  CHECK(toy_mean(ToyEstimator::score_function, theta) == doctest::Approx(4.0));
+  CHECK(toy_mean(ToyEstimator::reparameterisation, theta) == doctest::Approx(4.0));
+  // Closed forms: Var(x²) = 4θ² + 2; Var((x + θ)²) = 16θ² + 2 (x + θ ~ N(2θ, 1)).
+  CHECK(toy_variance(ToyEstimator::naive, theta) == doctest::Approx(6.0));
+  CHECK(toy_variance(ToyEstimator::reparameterisation, theta) == doctest::Approx(18.0));
+  // Sampled means and variances within 5 standard errors (1e6 samples; seeds fixed).
+  for (ToyEstimator e : toy_estimators()) {
+    CAPTURE(toy_name(e));
+    Rng rng(9, static_cast<std::uint64_t>(e));
+    const long n = 1'000'000;
+    double sum = 0, sum2 = 0, sum4 = 0;
+    std::vector<double> xs(static_cast<std::size_t>(n));
+    for (long i = 0; i < n; ++i) {
+      const double y = toy_sample(e, theta, rng);
+      xs[static_cast<std::size_t>(i)] = y, sum += y;
+    }
+    const double mean = sum / static_cast<double>(n);
+    for (double y : xs) sum2 += (y - mean) * (y - mean), sum4 += std::pow(y - mean, 4);
+    const double var = sum2 / static_cast<double>(n - 1);
+    const double se_mean = std::sqrt(var / static_cast<double>(n));
+    // Var of the sample variance ~ (mu4 - var²) / n.
+    const double se_var = std::sqrt((sum4 / static_cast<double>(n) - var * var) / static_cast<double>(n));
+    CHECK(std::abs(mean - toy_mean(e, theta)) <= 5 * se_mean);
+    CHECK(std::abs(var - toy_variance(e, theta)) <= 5 * se_var);
+  }
+}
