@@ -116,14 +116,24 @@ Index sample_start(Rng& rng, const FiniteMdp& mdp) { return rng.categorical(mdp.
 
 }  // namespace
 
+bool estimator_applies(const FiniteProblem& problem, Estimator e, std::string* why) {
+  std::string reason;
+  if (e == Estimator::dpg || e == Estimator::pathwise)
+    reason = std::string("the estimator ") + estimator_name(e) + " applies to LQG problems only";
+  else if (!problem.policy.is_softmax() && e != Estimator::all_actions)
+    reason = std::string("the estimator ") + estimator_name(e) +
+             " needs the score of a softmax policy; a direct policy supports all-actions only";
+  else if (e == Estimator::visitation && problem.mdp.gamma == 1.0)
+    reason = "the visitation estimator samples s ~ d by restarts with probability 1 - gamma, so it needs gamma < 1";
+  if (why) *why = reason;
+  return reason.empty();
+}
+
 EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
                                  const EstimatorOptions& options) {
   const FiniteMdp& mdp = problem.mdp;
-  if (!problem.policy.is_softmax() && e != Estimator::all_actions)
-    throw InputError("/policy", std::string("the estimator ") + estimator_name(e) +
-                                    " needs the score of a softmax policy; a direct policy supports all-actions only");
-  if (e == Estimator::visitation && mdp.gamma == 1.0)
-    throw InputError("/gamma", "the visitation estimator samples s ~ d by restarts with probability 1 - gamma, so it needs gamma < 1");
+  if (std::string why; !estimator_applies(problem, e, &why))
+    throw InputError(e == Estimator::visitation ? "/gamma" : "/policy", why);
   auto model = std::make_shared<FiniteModel>(FiniteModel{problem, solution, {}});
   const StepNeeds need = needs(e);
   if (need.optimal_baseline) model->optimal_baseline = compute_optimal_baseline(*model);

@@ -7,17 +7,19 @@ namespace pgtruth {
 
 const std::vector<EstimatorInfo>& estimator_table() {
   static const std::vector<EstimatorInfo> table{
-      {Estimator::reinforce, "reinforce", "(sum_t psi_t) sum_k gamma^k r_k"},
-      {Estimator::reinforce_rtg, "reinforce-rtg", "sum_t gamma^t psi_t G_t"},
-      {Estimator::reinforce_rtg_undiscounted, "reinforce-rtg-undiscounted", "sum_t psi_t G_t (biased when gamma < 1)"},
-      {Estimator::baseline_value, "baseline-value", "sum_t gamma^t psi_t (G_t - v(s_t))"},
-      {Estimator::baseline_optimal, "baseline-optimal", "sum_t gamma^t psi_t (G_t - b*(s_t))"},
-      {Estimator::qvalue, "qvalue", "sum_t gamma^t psi_t q(s_t, a_t)"},
-      {Estimator::advantage, "advantage", "sum_t gamma^t psi_t A(s_t, a_t)"},
-      {Estimator::gae, "gae", "sum_t gamma^t psi_t A_t^GAE(gamma, lambda)"},
-      {Estimator::td0, "td0", "sum_t gamma^t psi_t delta_t"},
-      {Estimator::visitation, "visitation", "psi q(s, a) / (1 - gamma), s ~ d, a ~ pi"},
-      {Estimator::all_actions, "all-actions", "sum_t gamma^t sum_a grad pi(a|s_t) q(s_t, a)"},
+      {Estimator::reinforce, "reinforce", "(sum_t psi_t) sum_k gamma^k r_k", true, true},
+      {Estimator::reinforce_rtg, "reinforce-rtg", "sum_t gamma^t psi_t G_t", true, true},
+      {Estimator::reinforce_rtg_undiscounted, "reinforce-rtg-undiscounted", "sum_t psi_t G_t (biased when gamma < 1)", true, true},
+      {Estimator::baseline_value, "baseline-value", "sum_t gamma^t psi_t (G_t - v(s_t))", true, true},
+      {Estimator::baseline_optimal, "baseline-optimal", "sum_t gamma^t psi_t (G_t - b*(s_t))", true, false},
+      {Estimator::qvalue, "qvalue", "sum_t gamma^t psi_t q(s_t, a_t)", true, true},
+      {Estimator::advantage, "advantage", "sum_t gamma^t psi_t A(s_t, a_t)", true, true},
+      {Estimator::gae, "gae", "sum_t gamma^t psi_t A_t^GAE(gamma, lambda)", true, true},
+      {Estimator::td0, "td0", "sum_t gamma^t psi_t delta_t", true, true},
+      {Estimator::visitation, "visitation", "psi q(s, a) / (1 - gamma), s ~ d, a ~ pi", true, true},
+      {Estimator::all_actions, "all-actions", "sum_t gamma^t sum_a grad pi(a|s_t) q(s_t, a)", true, true},
+      {Estimator::dpg, "dpg", "sum_t gamma^t grad_theta mu(x_t) grad_u Q_D(x_t, u) at u = mu(x_t)", false, true},
+      {Estimator::pathwise, "pathwise", "derivative of the sampled return through the reparameterised noise", false, true},
   };
   return table;
 }
@@ -49,6 +51,7 @@ StepNeeds needs(Estimator e) {
       n.optimal_baseline = true;
       break;
     case Estimator::all_actions:
+    case Estimator::dpg:
       n.all_actions = true;
       break;
     default:
@@ -105,9 +108,12 @@ Eigen::VectorXd episode_estimate(Estimator e, const std::vector<Step>& steps, do
       break;
     }
     case Estimator::all_actions:
+    case Estimator::dpg:
       for (const Step& s : steps) g += s.all_actions;
       break;
     case Estimator::visitation:
+    case Estimator::pathwise:
+      assert(false && "sampled by their own samplers");
       break;
   }
   return g;

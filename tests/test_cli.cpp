@@ -251,6 +251,13 @@ TEST_CASE("pgtruth check --estimates: a CSV from elsewhere, with a header; bad r
         nan + ": line 2: column 2: expected a finite number, found 'nan'\n");
 }
 
+TEST_CASE("pgtruth check on an LQG file: components named K[i,j]") {
+  const Run r = pgtruth_run({"check", pgtruth::test::case_path("three-state-stochastic.json"), "--estimator", "pathwise",
+                             "--episodes", "4000"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("K[1,2]") != std::string::npos);
+}
+
 TEST_CASE("pgtruth check --all: one table, the known-biased estimator marked") {
   const Run r = pgtruth_run({"check", pgtruth::test::case_path("two-state.json"), "--all", "--episodes", "5000"});
   CHECK(r.code == 0);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "pgtruth/check.hpp"
+#include "pgtruth/error.hpp"
 #include "pgtruth/toy.hpp"
 #include "support.hpp"
 
@@ -32,9 +33,9 @@ TEST_CASE("every estimator is consistent on every shipped case (alpha 1e-4 each:
     const FiniteSolution sol = solve(p.mdp, p.policy);
     for (const EstimatorInfo& info : estimator_table()) {
       if (info.id == Estimator::reinforce_rtg_undiscounted && p.mdp.gamma < 1.0) continue;  // biased by design
-      if (info.id == Estimator::visitation && p.mdp.gamma == 1.0) continue;                  // needs gamma < 1
+      if (!estimator_applies(p, info.id)) continue;  // e.g. visitation needs gamma < 1
       CAPTURE(name);
-      CAPTURE(info.name);
+      CAPTURE(std::string(info.name));
       const CheckResult r = check_estimator(p, sol, info.id, options);
       CAPTURE(r.test.p_value);
       CHECK(r.consistent);
@@ -49,28 +50,28 @@ TEST_CASE("calibration: an unbiased estimator is rejected at about the nominal r
   const long n = 200;
   const long upper = binomial_upper(n, 0.05, 1e-3);
   CHECK(upper == 21);
-  for (const char* name : {"two-state.json", "slippery-gridworld.json"}) {
+  for (const std::string name : {"two-state.json", "slippery-gridworld.json"}) {
     CAPTURE(name);
     const FiniteProblem p = test::load_case(name);
     const FiniteSolution sol = solve(p.mdp, p.policy);
     long rejected = 0;
     for (long seed = 0; seed < n; ++seed) {
       CheckOptions options;
-      options.episodes = name == std::string("two-state.json") ? 2000 : 4000;
-      options.batches = name == std::string("two-state.json") ? 50 : 80;
+      options.episodes = name == "two-state.json" ? 2000 : 4000;
+      options.batches = name == "two-state.json" ? 50 : 80;
       options.alpha = 0.05;
       options.seed = static_cast<std::uint64_t>(seed);
       options.threads = 1;
       rejected += check_estimator(p, sol, Estimator::advantage, options).consistent ? 0 : 1;
     }
-    MESSAGE(std::string(name) << ": " << rejected << " of " << n << " rejected at alpha 0.05");
+    MESSAGE(name << ": " << rejected << " of " << n << " rejected at alpha 0.05");
     CHECK(rejected <= upper);
     CHECK(rejected >= 1);  // P(0 rejections | p = 0.05) = 3.5e-5
   }
 }
 
 TEST_CASE("power: the estimator that drops gamma^t is caught on a discounted case within the default budget") {
-  for (const char* name : {"two-state.json", "slippery-gridworld.json", "machine-maintenance.json"}) {
+  for (const std::string name : {"two-state.json", "slippery-gridworld.json", "machine-maintenance.json"}) {
     CAPTURE(name);
     const FiniteProblem p = test::load_case(name);
     const FiniteSolution sol = solve(p.mdp, p.policy);
@@ -227,4 +228,44 @@ TEST_CASE("toy objective E[x^2 theta], x ~ N(theta, 1): the known means and exac
     CHECK(std::abs(mean - toy_mean(e, theta)) <= 5 * se_mean);
     CHECK(std::abs(var - toy_variance(e, theta)) <= 5 * se_var);
   }
+}
+
+TEST_CASE("LQG: every applicable estimator is consistent (alpha 1e-4 each), in both formulations") {
+  CheckOptions options;
+  options.episodes = 10000;
+  options.alpha = 1e-4;
+  options.seed = 77;
+  for (const char* name : {"scalar-lqr-stochastic.json", "three-state-stochastic.json", "double-integrator-deterministic.json"}) {
+    const auto p = std::get<LqgProblem>(load_problem(test::case_path(name)));
+    LqgSolveOptions no_optimum;
+    no_optimum.compute_optimal = false;
+    const LqgSolution sol = solve(p, no_optimum);
+    for (const EstimatorInfo& info : estimator_table()) {
+      if (!estimator_applies(p, info.id) || info.id == Estimator::reinforce_rtg_undiscounted) continue;
+      CAPTURE(std::string(name));
+      CAPTURE(std::string(info.name));
+      const CheckResult r = check_estimator(p, sol, info.id, options);
+      CAPTURE(r.test.p_value);
+      CHECK(r.consistent);
+    }
+  }
+}
+
+TEST_CASE("LQG: dropping gamma^t is caught; baseline-optimal and undiscounted sampling are refused with a reason") {
+  const auto p = std::get<LqgProblem>(load_problem(test::case_path("scalar-lqr-stochastic.json")));
+  const LqgSolution sol = solve(p);
+  CHECK(!check_estimator(p, sol, Estimator::reinforce_rtg_undiscounted, CheckOptions{}).consistent);
+  std::string why;
+  CHECK(!estimator_applies(p, Estimator::baseline_optimal, &why));
+  CHECK(why == "baseline-optimal is implemented for finite MDPs only");
+  LqgProblem noiseless = p;
+  noiseless.Sigma.setZero();
+  CHECK(!estimator_applies(noiseless, Estimator::reinforce, &why));
+  CHECK(estimator_applies(noiseless, Estimator::dpg));
+  CHECK(estimator_applies(noiseless, Estimator::pathwise));
+  LqgProblem undiscounted = noiseless;
+  undiscounted.gamma = 1.0;
+  undiscounted.W.setZero();
+  CHECK_THROWS_WITH_AS(lqg_estimator(undiscounted, Estimator::dpg, {}),
+                       "/gamma: sampling an undiscounted LQG problem is not supported: its episodes never end", InputError);
 }

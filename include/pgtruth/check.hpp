@@ -13,6 +13,7 @@
 
 #include "pgtruth/estimators.hpp"
 #include "pgtruth/finite_solver.hpp"
+#include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/problem_file.hpp"
 #include "pgtruth/random.hpp"
 #include "pgtruth/statistics.hpp"
@@ -63,6 +64,18 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
 
 /// Runs estimator `e` on a finite problem and judges it against solution.gradient.
 CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                            const CheckOptions& options);
+
+/// Whether estimator `e` applies; when not, `why` says so (the samplers throw it as InputError).
+bool estimator_applies(const FiniteProblem& problem, Estimator e, std::string* why = nullptr);
+bool estimator_applies(const LqgProblem& problem, Estimator e, std::string* why = nullptr);
+
+/// The sampler of estimator `e` on an LQG problem (γ < 1). Throws InputError when `e` does not
+/// apply (score-based estimators need Σ ≻ 0; baseline-optimal is finite-only).
+EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const EstimatorOptions& options);
+
+/// Runs estimator `e` on an LQG problem and judges it against dJ/dK (flattened row-major).
+CheckResult check_estimator(const LqgProblem& problem, const LqgSolution& solution, Estimator e,
                             const CheckOptions& options);
 
 /// Judges estimates produced elsewhere (one per row), grouped into batches of consecutive rows.

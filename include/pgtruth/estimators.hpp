@@ -3,6 +3,11 @@
 /// The sampled policy-gradient estimators of spec §3, written once over a problem-independent
 /// record of an episode, so that finite and LQG samplers share them.
 ///
+/// LQG (u = −Kx + d): the score is ψ = −vec_row(Σ⁻¹ d xᵀ) and the critics are those of the
+/// stochastic formulation; `all-actions` and `dpg` use ∇_u Q at u = −Kx, which is the same in
+/// both formulations (Todorov 2025, §3); `pathwise` differentiates the sampled cost of the
+/// file's formulation through the reparameterised noise. Costs take the place of rewards.
+///
 /// Sampling scheme (spec §3, "sampled without bias"): an episode ends with probability 1 − γ
 /// after every step (and on entering a terminal state). A term at step t then survives with
 /// probability γᵗ, so the estimators below drop γᵗ from their weights and use in-episode,
@@ -32,12 +37,16 @@ enum class Estimator {
   td0,
   visitation,
   all_actions,
+  dpg,       ///< LQG only
+  pathwise,  ///< LQG only
 };
 
 struct EstimatorInfo {
   Estimator id;
   const char* name;     ///< the spec's name
   const char* formula;  ///< the per-episode estimate, as the spec writes it
+  bool finite;          ///< applies to finite MDPs
+  bool lqg;             ///< applies to LQG problems
 };
 
 /// Every estimator, in the spec's order.

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -15,6 +18,7 @@
 #include "cli/commands.hpp"
 #include "cli/finite_report.hpp"
 #include "pgtruth/check.hpp"
+#include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/problem_file.hpp"
 
@@ -33,7 +37,8 @@ constexpr const char* kHelp =
     "\n"
     "Options:\n"
     "  --estimator NAME  reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value,\n"
-    "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions\n"
+    "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions;\n"
+    "                    LQG also dpg and pathwise (not baseline-optimal)\n"
     "  --all             every applicable estimator, as one table with relative efficiencies\n"
     "  --episodes N      episodes per estimator (default 20000)\n"
     "  --batches B       batches for the test (default clamp(4 dim, 50, 1000))\n"
@@ -109,7 +114,43 @@ std::string num(double x, int digits = 6) {
 
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
 
-void print_result(std::ostream& out, const FiniteProblem& problem, const CheckResult& r, long batches) {
+/// What `check` runs on: a finite or an LQG problem, with its exact gradient.
+struct Target {
+  std::string title;
+  Eigen::VectorXd truth;
+  double gamma = 1.0;
+  std::function<std::string(Eigen::Index)> parameter;  ///< the name of theta entry i
+  std::function<bool(const EstimatorInfo&)> applies;
+  std::function<CheckResult(Estimator)> run;
+};
+
+Target make_target(const Problem& loaded, const std::string& file, const CheckOptions& options) {
+  Target t;
+  if (const auto* finite = std::get_if<FiniteProblem>(&loaded)) {
+    auto solution = std::make_shared<FiniteSolution>(solve(finite->mdp, finite->policy));
+    t.title = finite->name.empty() ? file : finite->name + " (" + file + ")";
+    t.truth = solution->gradient;
+    t.gamma = finite->mdp.gamma;
+    t.parameter = [finite](Eigen::Index i) { return parameter_name(*finite, i); };
+    t.applies = [finite](const EstimatorInfo& info) { return estimator_applies(*finite, info.id); };
+    t.run = [finite, solution, options](Estimator e) { return check_estimator(*finite, *solution, e, options); };
+    return t;
+  }
+  const auto* lqg = std::get_if<LqgProblem>(&loaded);
+  LqgSolveOptions no_optimum;
+  no_optimum.compute_optimal = false;
+  auto solution = std::make_shared<LqgSolution>(solve(*lqg, no_optimum));
+  t.title = lqg->name.empty() ? file : lqg->name + " (" + file + ")";
+  t.truth = Eigen::VectorXd(solution->gradient.transpose().reshaped());
+  t.gamma = lqg->gamma;
+  const Eigen::Index n = lqg->n();
+  t.parameter = [n](Eigen::Index i) { return "K[" + std::to_string(i / n) + "," + std::to_string(i % n) + "]"; };
+  t.applies = [lqg](const EstimatorInfo& info) { return estimator_applies(*lqg, info.id); };
+  t.run = [lqg, solution, options](Estimator e) { return check_estimator(*lqg, *solution, e, options); };
+  return t;
+}
+
+void print_result(std::ostream& out, const Target& target, const CheckResult& r, long batches) {
   out << r.episodes << " estimates in " << batches << " batches, seed " << r.seed;
   if (r.seconds > 0) out << "; " << num(r.seconds, 3) << " s (" << num(r.episodes_per_second, 3) << " episodes/s)";
   out << "\n\n" << pad("component", 18) << pad("truth", 16) << pad("mean", 16) << pad("std. error", 14) << "z\n";
@@ -123,7 +164,7 @@ void print_result(std::ostream& out, const FiniteProblem& problem, const CheckRe
                       [&](Eigen::Index a, Eigen::Index b) { return std::abs(r.test.z(a)) > std::abs(r.test.z(b)); });
   for (Eigen::Index k = 0; k < shown; ++k) {
     const Eigen::Index i = order[static_cast<std::size_t>(k)];
-    out << pad(parameter_name(problem, i), 18) << pad(num(r.truth(i), 10), 16) << pad(num(r.test.mean(i), 10), 16)
+    out << pad(target.parameter(i), 18) << pad(num(r.truth(i), 10), 16) << pad(num(r.test.mean(i), 10), 16)
         << pad(num(r.test.standard_error(i), 3), 14) << num(r.test.z(i), 3) << "\n";
   }
   if (d > shown) out << "... " << d - shown << " more components (the " << shown << " with the largest |z| are shown)\n";
@@ -202,8 +243,7 @@ Eigen::MatrixXd read_estimates(const std::string& file, Eigen::Index dim) {
   return Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(values.data(), rows, dim);
 }
 
-int run_all(std::ostream& out, const std::string& file, const FiniteProblem& problem, const FiniteSolution& solution,
-            const Settings& s) {
+int run_all(std::ostream& out, const std::string& file, const Target& target, const Settings& s) {
   struct Row {
     std::string name;
     CheckResult r;
@@ -211,10 +251,9 @@ int run_all(std::ostream& out, const std::string& file, const FiniteProblem& pro
   };
   std::vector<Row> rows;
   for (const EstimatorInfo& info : estimator_table()) {
-    if (info.id == Estimator::visitation && problem.mdp.gamma == 1.0) continue;
-    if (!problem.policy.is_softmax() && info.id != Estimator::all_actions) continue;
-    const bool biased = info.id == Estimator::reinforce_rtg_undiscounted && problem.mdp.gamma < 1.0;
-    rows.push_back({info.name, check_estimator(problem, solution, info.id, s.options), biased});
+    if (!target.applies(info)) continue;
+    const bool biased = info.id == Estimator::reinforce_rtg_undiscounted && target.gamma < 1.0;
+    rows.push_back({info.name, target.run(info.id), biased});
   }
   const double reference = rows.front().r.variance_per_episode;
   bool failed = false;
@@ -231,9 +270,9 @@ int run_all(std::ostream& out, const std::string& file, const FiniteProblem& pro
     out << j.dump(1) << "\n";
     return failed ? 1 : 0;
   }
-  out << "pgtruth check --all: " << (problem.name.empty() ? file : problem.name + " (" + file + ")") << "\n"
+  out << "pgtruth check --all: " << target.title << "\n"
       << s.options.episodes << " episodes per estimator, seed " << s.options.seed << ", alpha " << num(s.options.alpha, 3)
-      << "; relative efficiency = variance of reinforce / variance of the estimator\n\n"
+      << "; relative efficiency = variance of " << rows.front().name << " / variance of the estimator\n\n"
       << pad("estimator", 28) << pad("verdict", 15) << pad("p-value", 11) << pad("variance/episode", 18)
       << pad("rel. efficiency", 17) << "episodes/s\n";
   for (const Row& row : rows)
@@ -257,8 +296,6 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   const Settings s = read_settings(args);
   const std::string& file = args.operands.front();
   const Problem loaded = load_problem(file);
-  const auto* problem = std::get_if<FiniteProblem>(&loaded);
-  if (!problem) throw UsageError("sampled estimators for LQG problems are not available yet; finite MDPs only");
   std::optional<Estimator> estimator;
   if (args.has("estimator")) {
     estimator = estimator_by_name(*args.value("estimator"));
@@ -269,21 +306,20 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
     }
   }
   try {
-    const FiniteSolution solution = solve(problem->mdp, problem->policy);
-    if (args.has("all")) return run_all(out, file, *problem, solution, s);
+    const Target target = make_target(loaded, file, s.options);
+    if (args.has("all")) return run_all(out, file, target, s);
     CheckResult r;
     if (estimator) {
-      r = check_estimator(*problem, solution, *estimator, s.options);
+      r = target.run(*estimator);
     } else {
-      const Eigen::MatrixXd estimates = read_estimates(*args.value("estimates"), problem->policy.num_parameters());
-      r = check_estimates(estimates, solution.gradient, s.options);
+      const Eigen::MatrixXd estimates = read_estimates(*args.value("estimates"), target.truth.size());
+      r = check_estimates(estimates, target.truth, s.options);
     }
     if (s.json) {
       out << result_json(r).dump(1) << "\n";
     } else {
-      out << "pgtruth check: " << r.estimator << " on " << (problem->name.empty() ? file : problem->name + " (" + file + ")")
-          << "\n";
-      print_result(out, *problem, r, r.test.batches);
+      out << "pgtruth check: " << r.estimator << " on " << target.title << "\n";
+      print_result(out, target, r, r.test.batches);
     }
     return r.consistent ? 0 : 1;
   } catch (Error& e) {
