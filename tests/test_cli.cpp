@@ -226,7 +226,8 @@ TEST_CASE("pgtruth check: the spec's JSON keys, exit 1 when inconsistent, thread
   CHECK(biased.out.find("INCONSISTENT") != std::string::npos);
   CHECK(pgtruth_run({"check", grid, "--estimator", "reinforc"}).code == 2);
   CHECK(pgtruth_run({"check", grid}).err ==
-        "pgtruth check: give exactly one of --estimator NAME, --all or --estimates FILE.csv (see 'pgtruth check --help')\n");
+        "pgtruth check: give exactly one of --estimator NAME, --all, --estimates FILE.csv or --fisher (see 'pgtruth check "
+        "--help')\n");
   CHECK(pgtruth_run({"check", corridor, "--estimator", "visitation"}).err ==
         corridor + ": /gamma: the visitation estimator samples s ~ d by restarts with probability 1 - gamma, so it needs gamma < 1\n");
 }
@@ -249,6 +250,13 @@ TEST_CASE("pgtruth check --estimates: a CSV from elsewhere, with a header; bad r
   const std::string nan = write_file("nan.csv", "1,2\n3,nan\n");
   CHECK(pgtruth_run({"check", corridor, "--estimates", nan}).err ==
         nan + ": line 2: column 2: expected a finite number, found 'nan'\n");
+}
+
+TEST_CASE("pgtruth check --fisher: the sampled Fisher matrix against the exact one") {
+  const Run r = pgtruth_run({"check", pgtruth::test::case_path("machine-maintenance.json"), "--fisher"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("consistent with the exact Fisher matrix") != std::string::npos);
+  CHECK(r.out.find("F[theta[0],theta[2]]") != std::string::npos);
 }
 
 TEST_CASE("pgtruth check on an LQG file: components named K[i,j]") {

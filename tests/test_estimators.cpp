@@ -269,3 +269,21 @@ TEST_CASE("LQG: dropping gamma^t is caught; baseline-optimal and undiscounted sa
   CHECK_THROWS_WITH_AS(lqg_estimator(undiscounted, Estimator::dpg, {}),
                        "/gamma: sampling an undiscounted LQG problem is not supported: its episodes never end", InputError);
 }
+
+TEST_CASE("the sampled Fisher matrix agrees with the exact one; a Fisher matrix off by 5% is caught") {
+  for (const std::string name : {"two-state.json", "machine-maintenance.json", "slippery-gridworld.json"}) {
+    CAPTURE(name);
+    const FiniteProblem p = test::load_case(name);
+    const FiniteSolution sol = solve(p.mdp, p.policy);
+    CheckOptions options;
+    options.alpha = 1e-3;
+    options.seed = 31;
+    CHECK(check_fisher(p, sol, options).consistent);
+    FiniteSolution wrong = sol;
+    *wrong.fisher *= 1.05;
+    CHECK(!check_fisher(p, wrong, options).consistent);
+  }
+  const FiniteProblem corridor = test::load_case("short-corridor.json");
+  CHECK_THROWS_WITH_AS(check_fisher(corridor, solve(corridor.mdp, corridor.policy), {}),
+                       "/gamma: sampling s ~ d by restarts needs gamma < 1", InputError);
+}

@@ -78,6 +78,14 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
 CheckResult check_estimator(const LqgProblem& problem, const LqgSolution& solution, Estimator e,
                             const CheckOptions& options);
 
+/// The upper triangle of a symmetric matrix, row by row (the entries `check_fisher` tests).
+Eigen::VectorXd upper_triangle(const Eigen::MatrixXd& M);
+
+/// Samples ψψᵀ at s ~ d, a ~ π and tests its mean against the exact Fisher matrix (upper
+/// triangle) with the same Hotelling test. Softmax policies, γ < 1, at most
+/// kMaxDenseFisherParameters parameters; otherwise throws InputError.
+CheckResult check_fisher(const FiniteProblem& problem, const FiniteSolution& solution, const CheckOptions& options);
+
 /// Judges estimates produced elsewhere (one per row), grouped into batches of consecutive rows.
 CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options);
 

@@ -29,6 +29,7 @@ constexpr const char* kHelp =
     "Usage: pgtruth check CASE --estimator NAME [options]\n"
     "       pgtruth check CASE --all [options]\n"
     "       pgtruth check CASE --estimates FILE.csv [--alpha A] [--batches B] [--json]\n"
+    "       pgtruth check CASE --fisher [options]\n"
     "\n"
     "Runs a sampled policy-gradient estimator on CASE and tests, with Hotelling's T^2 on batch\n"
     "means, whether its mean equals the exact gradient. --estimates judges estimates produced by\n"
@@ -40,6 +41,8 @@ constexpr const char* kHelp =
     "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions;\n"
     "                    LQG also dpg and pathwise (not baseline-optimal)\n"
     "  --all             every applicable estimator, as one table with relative efficiencies\n"
+    "  --fisher          sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix\n"
+    "                    (finite MDPs, softmax, gamma < 1; components are its upper triangle)\n"
     "  --episodes N      episodes per estimator (default 20000)\n"
     "  --batches B       batches for the test (default clamp(4 dim, 50, 1000))\n"
     "  --seed S          root seed (default 1); the result is the same for any --threads\n"
@@ -117,6 +120,7 @@ std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s 
 /// What `check` runs on: a finite or an LQG problem, with its exact gradient.
 struct Target {
   std::string title;
+  std::string truth_name = "the exact gradient";
   Eigen::VectorXd truth;
   double gamma = 1.0;
   std::function<std::string(Eigen::Index)> parameter;  ///< the name of theta entry i
@@ -175,7 +179,7 @@ void print_result(std::ostream& out, const Target& target, const CheckResult& r,
   if (r.test.null_space_deviation > 0 && r.test.p_value == 0.0)
     out << "; the mean leaves the span of the estimates' variation by " << num(r.test.null_space_deviation, 3);
   out << "\np-value " << num(r.test.p_value, 4) << " at alpha = " << num(r.alpha, 3) << ": "
-      << (r.consistent ? "consistent with the exact gradient" : "INCONSISTENT with the exact gradient") << "\n";
+      << (r.consistent ? "consistent with " : "INCONSISTENT with ") << target.truth_name << "\n";
   out << "variance per episode (trace of the covariance of one estimate): " << num(r.variance_per_episode, 6) << "\n";
 }
 
@@ -285,14 +289,38 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
   return failed ? 1 : 0;
 }
 
+int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file, const Settings& s) {
+  const auto* problem = std::get_if<FiniteProblem>(&loaded);
+  if (!problem) throw UsageError("--fisher is available for finite MDPs only");
+  const FiniteSolution solution = solve(problem->mdp, problem->policy);
+  const CheckResult r = check_fisher(*problem, solution, s.options);
+  if (s.json) {
+    out << result_json(r).dump(1) << "\n";
+    return r.consistent ? 0 : 1;
+  }
+  Target target;
+  target.title = problem->name.empty() ? file : problem->name + " (" + file + ")";
+  target.truth_name = "the exact Fisher matrix";
+  const Eigen::Index d = problem->policy.num_parameters();
+  target.parameter = [problem, d](Eigen::Index k) {  // entry k of the upper triangle, row by row
+    Eigen::Index i = 0;
+    while (k >= d - i) k -= d - i, ++i;
+    return "F[" + parameter_name(*problem, i) + "," + parameter_name(*problem, i + k) + "]";
+  };
+  out << "pgtruth check --fisher: psi psi' at s ~ d, a ~ pi on " << target.title << "\n";
+  print_result(out, target, r, r.test.batches);
+  return r.consistent ? 0 : 1;
+}
+
 int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
   const ParsedArguments args = parse_arguments(
-      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"episodes", true}, {"batches", true}, {"seed", true},
+      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"batches", true}, {"seed", true},
             {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
-  const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0);
-  if (modes != 1) throw UsageError("give exactly one of --estimator NAME, --all or --estimates FILE.csv");
+  const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0) +
+                    (args.has("fisher") ? 1 : 0);
+  if (modes != 1) throw UsageError("give exactly one of --estimator NAME, --all, --estimates FILE.csv or --fisher");
   const Settings s = read_settings(args);
   const std::string& file = args.operands.front();
   const Problem loaded = load_problem(file);
@@ -306,6 +334,7 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
     }
   }
   try {
+    if (args.has("fisher")) return run_fisher(out, loaded, file, s);
     const Target target = make_target(loaded, file, s.options);
     if (args.has("all")) return run_all(out, file, target, s);
     CheckResult r;

@@ -1,0 +1,62 @@
+#include <Eigen/Eigenvalues>
+#include <chrono>
+#include <memory>
+
+#include "pgtruth/check.hpp"
+#include "pgtruth/error.hpp"
+
+namespace pgtruth {
+
+Eigen::VectorXd upper_triangle(const Eigen::MatrixXd& M) {
+  const Eigen::Index d = M.rows();
+  Eigen::VectorXd v(d * (d + 1) / 2);
+  Eigen::Index k = 0;
+  for (Eigen::Index i = 0; i < d; ++i)
+    for (Eigen::Index j = i; j < d; ++j) v(k++) = M(i, j);
+  return v;
+}
+
+namespace {
+
+/// ψψᵀ at s ~ d (restarts with probability 1 − γ before each step) and a ~ π(·|s): an unbiased
+/// sample of F = E_{s~d, a~π}[ψψᵀ]. An episode that terminates first is redrawn, since d is
+/// normalised over the states visited.
+Eigen::VectorXd finite_fisher_sample(const FiniteProblem& p, const FiniteSolution& sol, Rng& rng) {
+  const FiniteMdp& m = p.mdp;
+  for (;;) {
+    for (Index s = rng.categorical(m.start, m.num_states()); !m.is_terminal(s);) {
+      const Index a = rng.categorical(sol.policy.row(s), m.num_actions());
+      if (rng.uniform() >= m.gamma) {
+        const Eigen::VectorXd psi = score(m, p.policy, sol.policy, s, a);
+        return upper_triangle(psi * psi.transpose());
+      }
+      const auto outcomes = m.outcomes_of(s, a);
+      s = outcomes[static_cast<std::size_t>(rng.categorical(
+                       [&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
+                       static_cast<long>(outcomes.size())))]
+              .next;
+    }
+  }
+}
+
+}  // namespace
+
+CheckResult check_fisher(const FiniteProblem& problem, const FiniteSolution& solution, const CheckOptions& options) {
+  if (!problem.policy.is_softmax()) throw InputError("/policy", "the Fisher matrix is defined for softmax policies only");
+  if (problem.mdp.gamma == 1.0)
+    throw InputError("/gamma", "sampling s ~ d by restarts needs gamma < 1");
+  if (!solution.fisher)
+    throw InputError("/policy", "the Fisher matrix has too many entries to check (at most " +
+                                    std::to_string(kMaxDenseFisherParameters) + " parameters)");
+  const auto start = std::chrono::steady_clock::now();
+  const Eigen::VectorXd truth = upper_triangle(*solution.fisher);
+  const EstimateSampler sample = [&problem, &solution](Rng& rng) { return finite_fisher_sample(problem, solution, rng); };
+  const Eigen::MatrixXd means = sample_batch_means(sample, truth.size(), options);
+  CheckResult r = judge("fisher", means, options.episodes / means.rows(), truth, options);
+  r.episodes = options.episodes;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.episodes_per_second = static_cast<double>(options.episodes) / std::max(r.seconds, 1e-9);
+  return r;
+}
+
+}  // namespace pgtruth
