@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "finite_sampling.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth {
@@ -79,12 +80,7 @@ struct FiniteModel {
 
   Index sample_action(Rng& rng, Index s) const { return rng.categorical(solution.policy.row(s), mdp().num_actions()); }
 
-  const Outcome& sample_outcome(Rng& rng, Index s, Index a) const {
-    const auto outcomes = mdp().outcomes_of(s, a);
-    const long k = rng.categorical([&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
-                                   static_cast<long>(outcomes.size()));
-    return outcomes[static_cast<std::size_t>(k)];
-  }
+  const Outcome& sample_outcome(Rng& rng, Index s, Index a) const { return detail::sample_outcome(rng, mdp(), s, a); }
 
   Eigen::VectorXd score(Index s, Index a) const { return pgtruth::score(mdp(), problem.policy, solution.policy, s, a); }
 
@@ -110,9 +106,6 @@ Eigen::VectorXd compute_optimal_baseline(const FiniteModel& m) {
   }
   return b;
 }
-
-/// The first state of an episode; the caller checks for a terminal start.
-Index sample_start(Rng& rng, const FiniteMdp& mdp) { return rng.categorical(mdp.start, mdp.num_states()); }
 
 }  // namespace
 
@@ -145,7 +138,7 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
     // that terminates first contributes 0, so the mean is sum_t gamma^t E[psi q] = gradient.
     return [model, dim, gamma](Rng& rng) -> Eigen::VectorXd {
       const FiniteMdp& m = model->mdp();
-      for (Index s = sample_start(rng, m); !m.is_terminal(s);) {
+      for (Index s = detail::sample_start(rng, m); !m.is_terminal(s);) {
         const Index a = model->sample_action(rng, s);
         if (rng.uniform() >= gamma) return model->score(s, a) * (model->solution.q(s, a) / (1.0 - gamma));
         s = model->sample_outcome(rng, s, a).next;
@@ -161,7 +154,7 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
     const FiniteMdp& m = model->mdp();
     const FiniteSolution& sol = model->solution;
     std::vector<Step> steps;
-    for (Index s = sample_start(rng, m); !m.is_terminal(s) && static_cast<long>(steps.size()) < horizon;) {
+    for (Index s = detail::sample_start(rng, m); !m.is_terminal(s) && static_cast<long>(steps.size()) < horizon;) {
       const Index a = model->sample_action(rng, s);
       const Outcome& o = model->sample_outcome(rng, s, a);
       Step step;
@@ -178,17 +171,21 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
   };
 }
 
-CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
-                            const CheckOptions& options) {
+CheckResult run_check(const std::string& name, const EstimateSampler& sample, const Eigen::VectorXd& truth,
+                      const CheckOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const EstimateSampler sample = finite_estimator(problem, solution, e, options.estimator);
-  const Index dim = problem.policy.num_parameters();
-  const Eigen::MatrixXd means = sample_batch_means(sample, dim, options);
-  CheckResult r = judge(estimator_name(e), means, options.episodes / means.rows(), solution.gradient, options);
+  const Eigen::MatrixXd means = sample_batch_means(sample, truth.size(), options);
+  CheckResult r = judge(name, means, options.episodes / means.rows(), truth, options);
   r.episodes = options.episodes;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.episodes_per_second = static_cast<double>(options.episodes) / std::max(r.seconds, 1e-9);
   return r;
+}
+
+CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                            const CheckOptions& options) {
+  return run_check(estimator_name(e), finite_estimator(problem, solution, e, options.estimator), solution.gradient,
+                   options);
 }
 
 CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options) {

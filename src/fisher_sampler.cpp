@@ -1,7 +1,7 @@
 #include <Eigen/Eigenvalues>
-#include <chrono>
 #include <memory>
 
+#include "finite_sampling.hpp"
 #include "pgtruth/check.hpp"
 #include "pgtruth/error.hpp"
 
@@ -24,17 +24,13 @@ namespace {
 Eigen::VectorXd finite_fisher_sample(const FiniteProblem& p, const FiniteSolution& sol, Rng& rng) {
   const FiniteMdp& m = p.mdp;
   for (;;) {
-    for (Index s = rng.categorical(m.start, m.num_states()); !m.is_terminal(s);) {
+    for (Index s = detail::sample_start(rng, m); !m.is_terminal(s);) {
       const Index a = rng.categorical(sol.policy.row(s), m.num_actions());
       if (rng.uniform() >= m.gamma) {
         const Eigen::VectorXd psi = score(m, p.policy, sol.policy, s, a);
         return upper_triangle(psi * psi.transpose());
       }
-      const auto outcomes = m.outcomes_of(s, a);
-      s = outcomes[static_cast<std::size_t>(rng.categorical(
-                       [&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
-                       static_cast<long>(outcomes.size())))]
-              .next;
+      s = detail::sample_outcome(rng, m, s, a).next;
     }
   }
 }
@@ -48,15 +44,8 @@ CheckResult check_fisher(const FiniteProblem& problem, const FiniteSolution& sol
   if (!solution.fisher)
     throw InputError("/policy", "the Fisher matrix has too many entries to check (at most " +
                                     std::to_string(kMaxDenseFisherParameters) + " parameters)");
-  const auto start = std::chrono::steady_clock::now();
-  const Eigen::VectorXd truth = upper_triangle(*solution.fisher);
   const EstimateSampler sample = [&problem, &solution](Rng& rng) { return finite_fisher_sample(problem, solution, rng); };
-  const Eigen::MatrixXd means = sample_batch_means(sample, truth.size(), options);
-  CheckResult r = judge("fisher", means, options.episodes / means.rows(), truth, options);
-  r.episodes = options.episodes;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.episodes_per_second = static_cast<double>(options.episodes) / std::max(r.seconds, 1e-9);
-  return r;
+  return run_check("fisher", sample, upper_triangle(*solution.fisher), options);
 }
 
 }  // namespace pgtruth

@@ -1,5 +1,4 @@
 #include <Eigen/Eigenvalues>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -163,15 +162,7 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
 
 CheckResult check_estimator(const LqgProblem& problem, const LqgSolution& solution, Estimator e,
                             const CheckOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  const EstimateSampler sample = lqg_estimator(problem, e, options.estimator);
-  const Eigen::Index dim = problem.n() * problem.m();
-  const Eigen::MatrixXd means = sample_batch_means(sample, dim, options);
-  CheckResult r = judge(estimator_name(e), means, options.episodes / means.rows(), vec_row(solution.gradient), options);
-  r.episodes = options.episodes;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  r.episodes_per_second = static_cast<double>(options.episodes) / std::max(r.seconds, 1e-9);
-  return r;
+  return run_check(estimator_name(e), lqg_estimator(problem, e, options.estimator), vec_row(solution.gradient), options);
 }
 
 }  // namespace pgtruth

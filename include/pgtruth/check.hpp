@@ -57,6 +57,10 @@ Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index d
 CheckResult judge(const std::string& name, const Eigen::MatrixXd& batch_means, long estimates_per_batch,
                   const Eigen::VectorXd& truth, const CheckOptions& options);
 
+/// Draws options.episodes samples in batches, judges their mean against `truth`, and times the run.
+CheckResult run_check(const std::string& name, const EstimateSampler& sample, const Eigen::VectorXd& truth,
+                      const CheckOptions& options);
+
 /// The sampler of estimator `e` on a finite problem, with the exact critics of `solution`.
 /// Throws InputError when `e` does not apply (visitation needs gamma < 1).
 EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
