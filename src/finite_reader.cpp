@@ -6,6 +6,7 @@
 
 #include "format.hpp"
 #include "pgtruth/error.hpp"
+#include "generators.hpp"
 #include "pgtruth/finite_structure.hpp"
 
 namespace pgtruth::detail {
@@ -41,6 +42,13 @@ struct NameTable {
       node.fail("expected a count or an array of " + what + " names, found " + describe_type(node.json()));
     }
     for (std::size_t i = 0; i < t.names.size(); ++i) t.index.emplace(t.names[i], static_cast<Index>(i));
+    return t;
+  }
+
+  /// The table of names already known (a generated problem's).
+  static NameTable of(const std::vector<std::string>& names, const std::string& what) {
+    NameTable t{what, names, {}};
+    for (std::size_t i = 0; i < names.size(); ++i) t.index.emplace(names[i], static_cast<Index>(i));
     return t;
   }
 
@@ -314,11 +322,8 @@ FinitePolicy read_policy(const JsonNode& node, const FiniteMdp& mdp, const NameT
 }  // namespace
 
 FiniteProblem read_finite_problem(const JsonNode& root) {
-  if (const auto generator = root.find("generator"))
-    generator->fail("generated problems (spec section 1, \"Generated problems\") are not supported by this version yet; "
-                    "give the states and transitions");
-  root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start",
-                    "terminal", "transitions", "P", "R", "policy"});
+  root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start", "terminal",
+                    "transitions", "P", "R", "policy", "generator"});
   FiniteProblem problem;
   if (const auto name = root.find("name")) problem.name = name->string();
   if (const auto description = root.find("description")) problem.description = description->string();
@@ -329,25 +334,34 @@ FiniteProblem read_finite_problem(const JsonNode& root) {
   if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
     gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma, 15));
 
-  const NameTable states = NameTable::read(root.at("states"), "state");
-  const NameTable actions = NameTable::read(root.at("actions"), "action");
-  mdp.state_names = states.names;
-  mdp.action_names = actions.names;
-  mdp.terminal = read_terminal(root.find("terminal"), states);
-  mdp.start = read_start(root.at("start"), states);
-
-  const auto list = root.find("transitions");
-  const auto P = root.find("P");
-  if (list && P) P->fail("give the transitions either as \"transitions\" or as \"P\" and \"R\", not both");
-  if (!list && !P && !root.find("R"))
-    root.fail("missing the transitions: give \"transitions\" (list form) or \"P\" and \"R\" (dense form)");
-  if (list) {
-    if (const auto R = root.find("R")) R->fail("\"R\" belongs to the dense form; with \"transitions\" give rewards in the list");
-    pack_rows(read_transition_list(*list, states, actions, mdp.terminal), mdp);
+  if (const auto generator = root.find("generator")) {
+    // "generator" replaces states, actions, start, terminal and the transitions (spec §1).
+    for (const char* key : {"states", "actions", "start", "terminal", "transitions", "P", "R"})
+      if (const auto given = root.find(key))
+        given->fail(std::string("\"") + key + "\" cannot be given with \"generator\", which generates it");
+    generate_mdp(*generator, mdp);
   } else {
-    pack_rows(read_dense(root.at("P"), root.at("R"), states, actions, mdp.terminal), mdp);
-  }
+    const NameTable states = NameTable::read(root.at("states"), "state");
+    const NameTable actions = NameTable::read(root.at("actions"), "action");
+    mdp.state_names = states.names;
+    mdp.action_names = actions.names;
+    mdp.terminal = read_terminal(root.find("terminal"), states);
+    mdp.start = read_start(root.at("start"), states);
 
+    const auto list = root.find("transitions");
+    const auto P = root.find("P");
+    if (list && P) P->fail("give the transitions either as \"transitions\" or as \"P\" and \"R\", not both");
+    if (!list && !P && !root.find("R"))
+      root.fail("missing the transitions: give \"transitions\" (list form) or \"P\" and \"R\" (dense form)");
+    if (list) {
+      if (const auto R = root.find("R")) R->fail("\"R\" belongs to the dense form; with \"transitions\" give rewards in the list");
+      pack_rows(read_transition_list(*list, states, actions, mdp.terminal), mdp);
+    } else {
+      pack_rows(read_dense(root.at("P"), root.at("R"), states, actions, mdp.terminal), mdp);
+    }
+  }
+  const NameTable states = NameTable::of(mdp.state_names, "state");
+  const NameTable actions = NameTable::of(mdp.action_names, "action");
   problem.policy = read_policy(root.at("policy"), mdp, states, actions);
   if (mdp.gamma == 1.0) require_proper(mdp, policy_probabilities(mdp, problem.policy));
   return problem;

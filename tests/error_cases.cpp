@@ -109,15 +109,14 @@ const std::vector<ErrorCase>& error_cases() {
        "x.json: /gamma: the key \"gamma\" appears twice in this object"},
       {"a repeated key deep inside", valid_with(R"({"s2": 0.5, "s1": 0.5})", R"({"s2": 0.5, "s2": 0.5})"),
        "x.json: /transitions/1/next/s2: the key \"s2\" appears twice in this object"},
-      {"a generator (not supported yet)", valid_with(R"("gamma": 0.9,)", R"("gamma": 0.9, "generator": {"type": "garnet"},)"),
-       "x.json: /generator: generated problems (spec section 1, \"Generated problems\") are not supported by this version "
-       "yet; give the states and transitions"},
+      {"an unknown generator", valid_with(R"("gamma": 0.9,)", R"("gamma": 0.9, "generator": {"type": "maze"},)"),
+       "x.json: /states: \"states\" cannot be given with \"generator\", which generates it"},
       {"no problem key", valid_with(R"("problem": "finite",)", ""), "x.json: /: missing required key \"problem\""},
       {"an unknown problem type", valid_with(R"("problem": "finite")", R"("problem": "pomdp")"),
        "x.json: /problem: unknown problem type \"pomdp\" (expected \"finite\" or \"lqg\")"},
       {"an unknown top-level key (a typo)", valid_with(R"("gamma": 0.9)", R"("gama": 0.9, "gamma": 0.9)"),
        "x.json: /gama: unknown key \"gama\" (expected one of: problem, name, description, gamma, states, actions, "
-       "start, terminal, transitions, P, R, policy)"},
+       "start, terminal, transitions, P, R, policy, generator)"},
       {"a missing gamma", valid_with(R"("gamma": 0.9,)", ""), "x.json: /: missing required key \"gamma\""},
       {"gamma as a string", valid_with(R"("gamma": 0.9)", R"("gamma": "0.9")"),
        "x.json: /gamma: expected a number, found a string"},

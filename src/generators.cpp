@@ -1,0 +1,116 @@
+#include "generators.hpp"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "format.hpp"
+#include "pgtruth/random.hpp"
+
+namespace pgtruth::detail {
+namespace {
+
+constexpr std::int64_t kMaxStates = 100'000'000;
+
+void name_states(FiniteMdp& mdp, Index S) {
+  mdp.state_names.resize(static_cast<std::size_t>(S));
+  for (Index s = 0; s < S; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
+}
+
+/// Gridworld (spec §1): cells row * W + column, row 0 at the top; with probability 1 − slip the
+/// intended move, with probability slip one of the four moves uniformly (the intended one
+/// included); off-grid moves stay; the bottom-right cell is terminal; start uniform over cells.
+void gridworld(const JsonNode& g, FiniteMdp& mdp) {
+  g.expect_keys({"type", "width", "height", "slip", "step_reward"});
+  const Index W = g.at("width").integer(1, kMaxStates), H = g.at("height").integer(1, kMaxStates);
+  if (W * H > kMaxStates) g.fail("width x height must be at most " + std::to_string(kMaxStates) + " cells");
+  const auto slip_node = g.find("slip");
+  const double slip = slip_node ? slip_node->number() : 0.0;
+  if (slip < 0.0 || slip > 1.0) slip_node->fail("slip must be in [0, 1], found " + format_number(slip, 15));
+  const auto reward_node = g.find("step_reward");
+  const double reward = reward_node ? reward_node->number() : -1.0;
+
+  const Index S = W * H;
+  name_states(mdp, S);
+  mdp.action_names = {"up", "down", "left", "right"};
+  mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
+  mdp.terminal.assign(static_cast<std::size_t>(S), 0);
+  mdp.terminal[static_cast<std::size_t>(S - 1)] = 1;
+  const int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
+  const auto target = [&](Index s, int move) {
+    const Index r = s / W + dr[move], c = s % W + dc[move];
+    return (r < 0 || r >= H || c < 0 || c >= W) ? s : r * W + c;
+  };
+  mdp.outcome_begin.assign(1, 0);
+  mdp.outcomes.reserve(static_cast<std::size_t>(S) * 16);
+  for (Index s = 0; s < S; ++s)
+    for (int a = 0; a < 4; ++a) {
+      if (s != S - 1) {
+        // Merge moves that land in the same cell: at most four outcomes.
+        std::vector<Outcome> row;
+        const auto add = [&](Index next, double p) {
+          for (Outcome& o : row)
+            if (o.next == next) return void(o.probability += p);
+          row.push_back({next, p, reward});
+        };
+        add(target(s, a), 1.0 - slip);
+        for (int move = 0; move < 4; ++move) add(target(s, move), slip / 4.0);
+        for (const Outcome& o : row)
+          if (o.probability > 0.0) mdp.outcomes.push_back(o);
+      }
+      mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
+    }
+}
+
+/// Garnet (Archibald et al. 1995): each (s, a) moves to `branching` distinct states drawn
+/// uniformly, with probabilities the gaps of a uniform random partition of [0, 1], and has a
+/// reward uniform in [0, 1]; start uniform; no terminal state. The draws come from pgtruth's
+/// Rng(seed, 0) in the order s, a, successors, cut points, reward.
+void garnet(const JsonNode& g, FiniteMdp& mdp) {
+  g.expect_keys({"type", "states", "actions", "branching", "seed"});
+  const Index S = g.at("states").integer(1, kMaxStates), A = g.at("actions").integer(1, 1'000'000);
+  const Index b = g.at("branching").integer(1, S);
+  const auto seed = static_cast<std::uint64_t>(g.at("seed").integer(0, std::int64_t{1} << 53));
+  name_states(mdp, S);
+  mdp.action_names.resize(static_cast<std::size_t>(A));
+  for (Index a = 0; a < A; ++a) mdp.action_names[static_cast<std::size_t>(a)] = std::to_string(a);
+  mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
+  mdp.terminal.assign(static_cast<std::size_t>(S), 0);
+  Rng rng(seed, 0);
+  const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
+  mdp.outcome_begin.assign(1, 0);
+  mdp.outcomes.reserve(static_cast<std::size_t>(S * A * b));
+  std::vector<Index> successors;
+  std::vector<double> cuts;
+  for (Index s = 0; s < S; ++s)
+    for (Index a = 0; a < A; ++a) {
+      successors.clear();
+      while (static_cast<Index>(successors.size()) < b) {  // distinct, by rejection (b << S in use)
+        const Index next = uniform_index(S);
+        if (std::find(successors.begin(), successors.end(), next) == successors.end()) successors.push_back(next);
+      }
+      cuts.assign(1, 0.0);
+      for (Index k = 1; k < b; ++k) cuts.push_back(rng.uniform());
+      cuts.push_back(1.0);
+      std::sort(cuts.begin(), cuts.end());
+      const double reward = rng.uniform();
+      for (Index k = 0; k < b; ++k) {
+        const double p = cuts[static_cast<std::size_t>(k + 1)] - cuts[static_cast<std::size_t>(k)];
+        if (p > 0.0) mdp.outcomes.push_back({successors[static_cast<std::size_t>(k)], p, reward});
+      }
+      mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
+    }
+}
+
+}  // namespace
+
+void generate_mdp(const JsonNode& generator, FiniteMdp& mdp) {
+  generator.expect_object();
+  const JsonNode type = generator.at("type");
+  const std::string& kind = type.string();
+  if (kind == "gridworld") return gridworld(generator, mdp);
+  if (kind == "garnet") return garnet(generator, mdp);
+  type.fail("unknown generator \"" + kind + "\" (expected \"gridworld\" or \"garnet\")");
+}
+
+}  // namespace pgtruth::detail
