@@ -84,11 +84,11 @@ struct FiniteModel {
 
   Eigen::VectorXd score(Index s, Index a) const { return pgtruth::score(mdp(), problem.policy, solution.policy, s, a); }
 
-  /// Σ_a ∇π(a|s) q(s, a) = Σ_a π(a|s) q(s, a) ψ(s, a) for softmax; the q row for direct policies.
+  /// Σ_a ∇π(a|s) q(s, a): π(a|s) q(s, a) ψ(s, a) summed for softmax, the q row for direct policies.
   Eigen::VectorXd all_actions(Index s) const {
-    Eigen::MatrixXd W = Eigen::MatrixXd::Zero(mdp().num_states(), mdp().num_actions());
-    W.row(s) = solution.q.row(s);
-    return contract_policy_derivative(mdp(), problem.policy, solution.policy, W);
+    Eigen::VectorXd g = Eigen::VectorXd::Zero(problem.policy.num_parameters());
+    add_policy_derivative_at(mdp(), problem.policy, solution.policy, s, solution.q.row(s), g);
+    return g;
   }
 };
 
@@ -99,7 +99,7 @@ Eigen::VectorXd compute_optimal_baseline(const FiniteModel& m) {
     if (m.mdp().is_terminal(s)) continue;
     double num = 0, den = 0;
     for (Index a = 0; a < A; ++a) {
-      const double w = m.solution.policy(s, a) * m.score(s, a).squaredNorm();
+      const double w = m.solution.policy(s, a) * score_squared_norm(m.mdp(), m.problem.policy, m.solution.policy, s, a);
       num += w * m.solution.q(s, a), den += w;
     }
     b(s) = den > 0 ? num / den : m.solution.v(s);

@@ -56,34 +56,63 @@ Eigen::MatrixXd policy_probabilities(const FiniteMdp& mdp, const FinitePolicy& p
   return pi;
 }
 
+namespace {
+
+/// Row k of a direct policy's theta belongs to the k-th non-terminal state.
+Index direct_row(const FiniteMdp& mdp, Index s) {
+  Index k = 0;
+  for (Index t = 0; t < s; ++t) k += mdp.is_terminal(t) ? 0 : 1;
+  return k;
+}
+
+void add_at(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index k,
+            const Eigen::RowVectorXd& w, Eigen::VectorXd& g) {
+  const Index A = mdp.num_actions();
+  switch (policy.kind) {
+    case PolicyKind::direct:
+      g.segment(k * A, A) += w.transpose();
+      break;
+    case PolicyKind::softmax_tabular: {
+      // d pi(a|s) / d theta(s,b) = pi(a|s) (1[a=b] - pi(b|s)).
+      const double mean = pi.row(s).dot(w);
+      g.segment(s * A, A) += (pi.row(s).array() * (w.array() - mean)).transpose().matrix();
+      break;
+    }
+    case PolicyKind::softmax_linear: {
+      // sum_a w pi (phi(s,a) - phibar(s)) = Phi_s' (pi .* (w - <pi, w>)).
+      const double mean = pi.row(s).dot(w);
+      const Eigen::VectorXd weight = (pi.row(s).array() * (w.array() - mean)).transpose();
+      g.noalias() += policy.features.middleRows(s * A, A).transpose() * weight;
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void add_policy_derivative_at(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s,
+                              const Eigen::RowVectorXd& w, Eigen::VectorXd& g) {
+  assert(!mdp.is_terminal(s));
+  add_at(mdp, policy, pi, s, policy.kind == PolicyKind::direct ? direct_row(mdp, s) : 0, w, g);
+}
+
 Eigen::VectorXd contract_policy_derivative(const FiniteMdp& mdp, const FinitePolicy& policy,
                                            const Eigen::MatrixXd& pi, const Eigen::MatrixXd& W) {
-  const Index S = mdp.num_states(), A = mdp.num_actions();
   Eigen::VectorXd g = Eigen::VectorXd::Zero(policy.num_parameters());
-  Index k = 0;
-  for (Index s = 0; s < S; ++s) {
+  Index k = 0;  // position among the non-terminal states (direct policies)
+  for (Index s = 0; s < mdp.num_states(); ++s) {
     if (mdp.is_terminal(s)) continue;
-    switch (policy.kind) {
-      case PolicyKind::direct:
-        g.segment(k * A, A) = W.row(s).transpose();
-        break;
-      case PolicyKind::softmax_tabular: {
-        // d pi(a|s) / d theta(s,b) = pi(a|s) (1[a=b] - pi(b|s)).
-        const double mean = pi.row(s).dot(W.row(s));
-        g.segment(s * A, A) = (pi.row(s).array() * (W.row(s).array() - mean)).transpose();
-        break;
-      }
-      case PolicyKind::softmax_linear: {
-        // sum_a W pi (phi(s,a) - phibar(s)) = Phi_s' (pi .* (W - <pi, W>)).
-        const double mean = pi.row(s).dot(W.row(s));
-        const Eigen::VectorXd weight = (pi.row(s).array() * (W.row(s).array() - mean)).transpose();
-        g.noalias() += policy.features.middleRows(s * A, A).transpose() * weight;
-        break;
-      }
-    }
-    ++k;
+    add_at(mdp, policy, pi, s, k++, W.row(s), g);
   }
   return g;
+}
+
+double score_squared_norm(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s,
+                          Index a) {
+  assert(policy.is_softmax() && !mdp.is_terminal(s));
+  if (policy.kind == PolicyKind::softmax_tabular) return 1.0 - 2.0 * pi(s, a) + pi.row(s).squaredNorm();
+  const auto phi = policy.features.middleRows(s * mdp.num_actions(), mdp.num_actions());
+  return (phi.row(a) - pi.row(s) * phi).squaredNorm();
 }
 
 Eigen::VectorXd score(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,

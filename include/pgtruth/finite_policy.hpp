@@ -42,6 +42,16 @@ Eigen::MatrixXd policy_probabilities(const FiniteMdp& mdp, const FinitePolicy& p
 Eigen::VectorXd contract_policy_derivative(const FiniteMdp& mdp, const FinitePolicy& policy,
                                            const Eigen::MatrixXd& pi, const Eigen::MatrixXd& W);
 
+/// Adds sum_a w(a) d pi(a|s) / d theta for one non-terminal state s to g (the per-state term of
+/// contract_policy_derivative); costs O(A) for tabular and direct policies, O(A d) for linear.
+void add_policy_derivative_at(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s,
+                              const Eigen::RowVectorXd& w, Eigen::VectorXd& g);
+
+/// |psi(s, a)|² of a softmax policy without forming psi: 1 − 2 pi(a|s) + |pi(.|s)|² for tabular
+/// features, |phi(s,a) − phibar(s)|² for linear ones.
+double score_squared_norm(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s,
+                          Index a);
+
 /// The score psi(s, a) = grad_theta log pi(a|s) of a softmax policy at a non-terminal state.
 Eigen::VectorXd score(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
                       Index s, Index a);
