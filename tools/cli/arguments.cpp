@@ -60,4 +60,18 @@ std::vector<std::string> split_list(const std::string& list) {
   return parts;
 }
 
+long parse_long(const ParsedArguments& args, const std::string& name, long fallback, long lo) {
+  if (!args.has(name)) return fallback;
+  const std::string text = *args.value(name);
+  std::size_t used = 0;
+  long long value = lo - 1;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < lo)
+    throw UsageError("--" + name + " needs an integer >= " + std::to_string(lo) + ", found '" + text + "'");
+  return static_cast<long>(value);
+}
+
 }  // namespace pgtruth::cli

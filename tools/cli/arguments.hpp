@@ -29,6 +29,10 @@ struct ParsedArguments {
 /// Throws UsageError for an unknown option, a missing value, or a value given to a flag.
 ParsedArguments parse_arguments(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
 
+/// The integer value of option `name` (at least `lo`), or `fallback` when it is absent; throws
+/// UsageError naming the option otherwise.
+long parse_long(const ParsedArguments& args, const std::string& name, long fallback, long lo);
+
 /// Splits "a,b,c" into its non-empty parts.
 std::vector<std::string> split_list(const std::string& list);
 

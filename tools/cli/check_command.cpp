@@ -60,20 +60,6 @@ struct Settings {
   bool json = false;
 };
 
-long parse_long(const ParsedArguments& args, const std::string& name, long fallback, long lo) {
-  if (!args.has(name)) return fallback;
-  const std::string text = *args.value(name);
-  std::size_t used = 0;
-  long long value = lo - 1;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || value < lo)
-    throw UsageError("--" + name + " needs an integer >= " + std::to_string(lo) + ", found '" + text + "'");
-  return static_cast<long>(value);
-}
-
 double parse_double(const ParsedArguments& args, const std::string& name, double fallback, double lo, double hi) {
   if (!args.has(name)) return fallback;
   const std::string text = *args.value(name);

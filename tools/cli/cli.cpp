@@ -11,7 +11,7 @@
 namespace pgtruth::cli {
 namespace {
 
-const Command* const kCommands[] = {&kSolveCommand, &kCheckCommand, &kEquivalenceCommand};
+const Command* const kCommands[] = {&kSolveCommand, &kCheckCommand, &kEquivalenceCommand, &kTeachCommand};
 
 /// The message with control characters (a newline in a state name, say) made visible, so
 /// that an error is always exactly one line.

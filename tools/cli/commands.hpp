@@ -18,5 +18,6 @@ struct Command {
 extern const Command kSolveCommand;
 extern const Command kEquivalenceCommand;
 extern const Command kCheckCommand;
+extern const Command kTeachCommand;
 
 }  // namespace pgtruth::cli

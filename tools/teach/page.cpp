@@ -1,0 +1,78 @@
+#include "teach/page.hpp"
+
+#include <cstdio>
+
+#include "pgtruth/error.hpp"
+
+namespace pgtruth::teach {
+
+void Page::add_figure(const nlohmann::json& spec, const std::string& caption) {
+  data["figures"].push_back(spec);
+  const std::string file = spec.at("file").get<std::string>();
+  markdown += "![" + caption + "](" + file + ".png)\n\n*" + caption + "* ([SVG](" + file + ".svg))\n\n";
+}
+
+std::string Page::render() const {
+  return "# " + title + "\n\n" + markdown + "---\nEvery number on this page is in [" + slug + ".json](" + slug +
+         ".json); regenerate with `pgtruth teach " + slug + " --out DIR --seed " +
+         std::to_string(data.value("seed", std::uint64_t{1})) + "`.\n";
+}
+
+const std::vector<Topic>& topics() {
+  static const std::vector<Topic> list = {
+      {"derivative-estimators", "naive, score-function and reparameterisation gradients of E[x^2 theta]",
+       derivative_estimators},
+      {"valid-weights", "the valid weights of the score function and their variances", valid_weights},
+      {"visitation", "the discounted visitation: restart samples against the exact occupancy", visitation},
+      {"discount-bias", "dropping gamma^t: the biased gradient against the exact one, by discount", discount_bias},
+      {"stochastic-vs-deterministic", "Todorov's identities on LQG and Theorem 1 on a finite MDP",
+       stochastic_vs_deterministic},
+      {"optimisation", "exact gradient, natural gradient and policy iteration: J by iteration", optimisation},
+      {"corridor", "the short corridor's J(p), its optimum and the published values", corridor},
+  };
+  return list;
+}
+
+std::string cell(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+  return buf;
+}
+
+std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::string t = "|";
+  for (const auto& h : header) t += " " + h + " |";
+  t += "\n|";
+  for (std::size_t i = 0; i < header.size(); ++i) t += i == 0 ? " --- |" : " ---: |";
+  t += "\n";
+  for (const auto& row : rows) {
+    t += "|";
+    for (const auto& c : row) t += " " + c + " |";
+    t += "\n";
+  }
+  return t + "\n";
+}
+
+nlohmann::json to_json(const Eigen::VectorXd& x) { return std::vector<double>(x.data(), x.data() + x.size()); }
+
+FiniteProblem finite_case(const TeachOptions& options, const std::string& file) {
+  Problem p = load_problem(options.cases / file);
+  if (!std::holds_alternative<FiniteProblem>(p)) {
+    InputError e("/problem", "pgtruth teach expects a finite problem here");
+    e.set_source((options.cases / file).string());
+    throw e;
+  }
+  return std::get<FiniteProblem>(std::move(p));
+}
+
+LqgProblem lqg_case(const TeachOptions& options, const std::string& file) {
+  Problem p = load_problem(options.cases / file);
+  if (!std::holds_alternative<LqgProblem>(p)) {
+    InputError e("/problem", "pgtruth teach expects an LQG problem here");
+    e.set_source((options.cases / file).string());
+    throw e;
+  }
+  return std::get<LqgProblem>(std::move(p));
+}
+
+}  // namespace pgtruth::teach
