@@ -25,6 +25,8 @@ Json summary_json(const LinearSolveSummary& s) {
               {"bellman_residual", s.bellman_residual},
               {"flow_residual", s.flow_residual},
               {"condition", s.condition},
+              {"condition_is_bound", s.condition_is_bound},
+              {"iterations", s.iterations},
               {"seconds", s.seconds}};
 }
 

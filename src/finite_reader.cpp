@@ -20,7 +20,9 @@ constexpr std::int64_t kMaxCount = 100'000'000;
 struct NameTable {
   std::string what;  // "state" or "action"
   std::vector<std::string> names;
-  std::unordered_map<std::string, Index> index;
+  /// name -> index, built on the first lookup by name (a generated million-state problem
+  /// whose policy never names a state does not pay for it).
+  mutable std::unordered_map<std::string, Index> index;
 
   static NameTable read(const JsonNode& node, const std::string& what) {
     NameTable t{what, {}, {}};
@@ -41,15 +43,12 @@ struct NameTable {
     } else {
       node.fail("expected a count or an array of " + what + " names, found " + describe_type(node.json()));
     }
-    for (std::size_t i = 0; i < t.names.size(); ++i) t.index.emplace(t.names[i], static_cast<Index>(i));
     return t;
   }
 
   /// The table of names already known (a generated problem's).
   static NameTable of(const std::vector<std::string>& names, const std::string& what) {
-    NameTable t{what, names, {}};
-    for (std::size_t i = 0; i < names.size(); ++i) t.index.emplace(names[i], static_cast<Index>(i));
-    return t;
+    return NameTable{what, names, {}};
   }
 
   Index size() const { return static_cast<Index>(names.size()); }
@@ -63,6 +62,8 @@ struct NameTable {
 
   /// A reference by name only (an object's member name); `node` is where to complain.
   Index resolve_name(const JsonNode& node, const std::string& name) const {
+    if (index.empty())
+      for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], static_cast<Index>(i));
     const auto it = index.find(name);
     if (it == index.end()) node.fail("unknown " + what + " \"" + name + "\"");
     return it->second;

@@ -1,6 +1,7 @@
 #include "format.hpp"
 #include "pgtruth/finite_solver.hpp"
 
+#include <Eigen/IterativeLinearSolvers>
 #include <Eigen/OrderingMethods>
 #include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
@@ -21,15 +22,17 @@ void FiniteSolveOptions::validate() const {
     throw std::invalid_argument("FiniteSolveOptions::max_condition must be >= 1");
   if (!(max_residual > 0.0))
     throw std::invalid_argument("FiniteSolveOptions::max_residual must be > 0");
+  if (!(iterative_tolerance > 0.0 && iterative_tolerance <= max_residual))
+    throw std::invalid_argument("FiniteSolveOptions::iterative_tolerance must be in (0, max_residual]");
 }
 
 std::string LinearSolveSummary::brief_report() const {
   char line[256];
   std::snprintf(line, sizeof line,
                 "%s, %lld unknowns, %lld nonzeros; residuals: Bellman %.1e, flow balance %.1e; "
-                "condition %.2e; %.3g s",
+                "condition %s%.2e; %.3g s",
                 method.c_str(), static_cast<long long>(unknowns), static_cast<long long>(nonzeros),
-                bellman_residual, flow_residual, condition, seconds);
+                bellman_residual, flow_residual, condition_is_bound ? "<= " : "", condition, seconds);
   return line;
 }
 
@@ -113,6 +116,77 @@ double backward_error(const Eigen::VectorXd& residual, double norm_M, const Eige
 }
 
 
+
+/// The solutions of M v = r_pi and M^T eta = start, and |M^{-1}|_inf (or its bound).
+struct BellmanSolves {
+  Eigen::VectorXd v, eta;
+  double inverse_norm = 0;      ///< |M^{-1}|_inf = max(M^{-1} 1), or the bound 1 / (1 - g)
+  bool inverse_is_bound = false;
+  long iterations = 0;
+  std::string method;
+};
+
+BellmanSolves solve_direct(const SparseMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
+  Eigen::SparseLU<SparseMatrix, Eigen::COLAMDOrdering<int>> lu;
+  lu.analyzePattern(M);
+  lu.factorize(M);
+  if (lu.info() != Eigen::Success)
+    throw IllPosedError("", "the Bellman system I - gamma P_pi is numerically singular: from some state the "
+                            "chance of ever terminating is lost in rounding (Eigen SparseLU: " +
+                            lu.lastErrorMessage() + ")");
+  BellmanSolves out;
+  out.method = "sparse LU (Eigen SparseLU, COLAMD ordering)";
+  out.v = lu.solve(r_pi);
+  out.eta = lu.transpose().solve(start);
+  // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
+  // gamma = 1 this is the longest expected episode.
+  out.inverse_norm = max_abs(lu.solve(Eigen::VectorXd::Ones(M.rows())));
+  return out;
+}
+
+using RowMajorMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+
+/// x with A x = b by Jacobi-preconditioned BiCGSTAB, continued from its last iterate until the
+/// relative backward error is at most `target` (at most 8 rounds of up to 2n iterations).
+Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const Eigen::VectorXd& b, double norm_A, double target,
+                             const char* system, long& iterations) {
+  Eigen::BiCGSTAB<RowMajorMatrix, Eigen::DiagonalPreconditioner<double>> bicgstab;
+  bicgstab.compute(A);
+  bicgstab.setMaxIterations(2 * A.rows() + 100);
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
+  double error = 0.0, tolerance = target;
+  for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
+    bicgstab.setTolerance(tolerance);
+    x = bicgstab.solveWithGuess(b, x);
+    iterations += bicgstab.iterations();
+    error = x.allFinite() ? backward_error(A * x - b, norm_A, x, b) : std::numeric_limits<double>::infinity();
+    if (error <= target) return x;
+    if (!x.allFinite()) x.setZero();
+  }
+  throw IllPosedError("", std::string("the iterative solve of the ") + system +
+                              " did not converge (BiCGSTAB reached a relative residual of " +
+                              detail::format_number(error, 3) + ", target " + detail::format_number(target, 3) +
+                              "); try the direct solver");
+}
+
+BellmanSolves solve_iterative(const SparseMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start,
+                              double target) {
+  BellmanSolves out;
+  out.method = "BiCGSTAB (Eigen, Jacobi preconditioner), residuals certified";
+  const RowMajorMatrix A = M;                // M in row-major form: parallel products
+  const RowMajorMatrix At = M.transpose();   // the same storage as M, read as M^T
+  out.v = krylov_solve(A, r_pi, inf_norm(M), target, "Bellman equation", out.iterations);
+  out.eta = krylov_solve(At, start, one_norm(M), target, "flow-balance equation", out.iterations);
+  const double g = inf_norm_off_identity(M);
+  if (g < 1.0) {
+    out.inverse_norm = 1.0 / (1.0 - g), out.inverse_is_bound = true;
+  } else {  // gamma = 1: the longest expected episode needs one more solve
+    out.inverse_norm = max_abs(krylov_solve(A, Eigen::VectorXd::Ones(M.rows()), inf_norm(M), target,
+                                            "expected-length equation", out.iterations));
+  }
+  return out;
+}
+
 }  // namespace
 
 FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
@@ -138,27 +212,24 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     start(k) = mdp.start(s);
   }
 
-  // One factorisation of M serves v, eta and |M^{-1}|_inf.
+  // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
   const SparseMatrix M = bellman_matrix(mdp, pi, u);
-  Eigen::SparseLU<SparseMatrix, Eigen::COLAMDOrdering<int>> lu;
-  lu.analyzePattern(M);
-  lu.factorize(M);
-  if (lu.info() != Eigen::Success)
-    throw IllPosedError("", "the Bellman system I - gamma P_pi is numerically singular: from some state the "
-                            "chance of ever terminating is lost in rounding (Eigen SparseLU: " +
-                            lu.lastErrorMessage() + ")");
-  const Eigen::VectorXd v_k = lu.solve(r_pi);
-  const Eigen::VectorXd eta_k = lu.transpose().solve(start);
-  // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
-  // gamma = 1 this is the longest expected episode.
-  const Eigen::VectorXd row_sums_of_inverse = lu.solve(Eigen::VectorXd::Ones(n));
+  const bool iterative = options.linear_solver == LinearSolver::iterative ||
+                         (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
+                          mdp.gamma < 1.0);
+  const BellmanSolves solves =
+      iterative ? solve_iterative(M, r_pi, start, options.iterative_tolerance) : solve_direct(M, r_pi, start);
+  const Eigen::VectorXd& v_k = solves.v;
+  const Eigen::VectorXd& eta_k = solves.eta;
 
   LinearSolveSummary& summary = out.summary;
-  summary.method = "sparse LU (Eigen SparseLU, COLAMD ordering)";
+  summary.method = solves.method;
   summary.unknowns = n;
   summary.nonzeros = M.nonZeros();
+  summary.iterations = solves.iterations;
   const double norm_inf = inf_norm(M);
-  summary.condition = inf_norm_off_identity(M) * max_abs(row_sums_of_inverse);
+  summary.condition = inf_norm_off_identity(M) * solves.inverse_norm;
+  summary.condition_is_bound = solves.inverse_is_bound;
   summary.bellman_residual = backward_error(M * v_k - r_pi, norm_inf, v_k, r_pi);
   summary.flow_residual =
       backward_error(SparseMatrix(M.transpose()) * eta_k - start, one_norm(M), eta_k, start);
@@ -167,7 +238,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                 detail::format_number(summary.condition, 3) + " > " +
                                 detail::format_number(options.max_condition, 3) +
                                 "; expected episode lengths reach " +
-                                detail::format_number(max_abs(row_sums_of_inverse), 3) + " steps)");
+                                detail::format_number(solves.inverse_norm, 3) + " steps)");
   if (!(summary.bellman_residual <= options.max_residual && summary.flow_residual <= options.max_residual))
     throw IllPosedError("", "the Bellman solve is inaccurate (relative residuals " +
                                 detail::format_number(summary.bellman_residual, 3) + " and " +

@@ -15,6 +15,11 @@
 /// 2000, Thm 1). One sparse LU factorisation of M serves v (a solve) and eta (a transposed
 /// solve), so the exact gradient costs about one policy evaluation.
 ///
+/// For the largest problems a preconditioned Krylov solve replaces the factorisation
+/// (FiniteSolveOptions::linear_solver): BiCGSTAB (van der Vorst 1992) with a Jacobi
+/// preconditioner on M for v and on M^T for eta, each run until its relative backward error
+/// |M x - b|_inf / (|M|_inf |x|_inf + |b|_inf) is certified below iterative_tolerance.
+///
 /// Throws IllPosedError when gamma = 1 and the policy is improper from start, when M is
 /// singular, or ill-conditioned beyond FiniteSolveOptions::max_condition, or when the
 /// residuals exceed FiniteSolveOptions::max_residual.
@@ -28,8 +33,18 @@
 
 namespace pgtruth {
 
+/// How the Bellman system M x = b is solved.
+enum class LinearSolver {
+  automatic,  ///< direct up to FiniteSolveOptions::iterative_above unknowns (and for gamma = 1), else iterative
+  direct,     ///< one sparse LU (Eigen SparseLU, COLAMD) serving v, eta and the condition number
+  iterative,  ///< BiCGSTAB with a Jacobi preconditioner, residuals certified
+};
+
 struct FiniteSolveOptions {
   bool compute_fisher = true;    ///< Fisher matrix, its rank and the natural gradient
+  LinearSolver linear_solver = LinearSolver::automatic;
+  Index iterative_above = 200000;     ///< automatic: iterative beyond this many unknowns
+  double iterative_tolerance = 1e-13; ///< relative backward error each Krylov solve must reach
   double max_condition = 1e12;   ///< refuse when LinearSolveSummary::condition exceeds this
   double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this
 
@@ -49,6 +64,10 @@ struct LinearSolveSummary {
   /// not to M itself, which hides the cancellation in 1 - gamma). About the longest expected
   /// discounted episode from any state; 1/(1 - gamma) - 1 without terminal states.
   double condition = 0;
+  /// The iterative path does not form M^{-1}: with g = |gamma P_pi|_inf < 1 it reports the bound
+  /// condition <= g / (1 - g) (as |M^{-1}|_inf <= 1 / (1 - g)) and sets this flag.
+  bool condition_is_bound = false;
+  long iterations = 0;               ///< Krylov iterations over both solves (0 for the direct path)
   double seconds = 0;                ///< wall time of solve()
 
   /// One line: method, size, residuals, condition, time.

@@ -18,7 +18,7 @@ namespace pgtruth::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "Usage: pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N]\n"
+    "Usage: pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S]\n"
     "\n"
     "Computes the exact quantities of the problem in FILE: J, the policy gradient (adjoint of\n"
     "the Bellman linear system), v, q, the advantage, the occupancy and visitation, the Fisher\n"
@@ -28,6 +28,8 @@ constexpr const char* kHelp =
     "  --json          print one JSON object with the keys of the spec (problem-format.md)\n"
     "  --keys K1,K2    print only these keys as JSON (implies --json), e.g. --keys J,gradient\n"
     "  --rows N        rows of the summary's tables (default 20); the rest is elided\n"
+    "  --solver S      finite MDPs: auto (default: sparse LU up to 200000 non-terminal states and\n"
+    "                  for gamma = 1, else BiCGSTAB), direct, or iterative (residuals certified)\n"
     "  --help, -h      show this help\n"
     "\n"
     "Keys for finite MDPs: problem, states, actions, sense, J, v, q, advantage, policy,\n"
@@ -90,7 +92,7 @@ Index parse_rows(const ParsedArguments& args) {
 }
 
 int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"keys", true}, {"rows", true}, {"help"}});
+  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"keys", true}, {"rows", true}, {"solver", true}, {"help"}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.empty()) throw UsageError("missing the problem FILE");
   if (args.operands.size() > 1) throw UsageError("expected one problem FILE, found " + std::to_string(args.operands.size()));
@@ -104,6 +106,11 @@ int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostre
       args, finite_solution_keys(), [&](const std::string& k) { return finite_key_unavailable(finite, k); });
 
   FiniteSolveOptions options;
+  if (const auto solver = args.value("solver")) {
+    if (*solver == "direct") options.linear_solver = LinearSolver::direct;
+    else if (*solver == "iterative") options.linear_solver = LinearSolver::iterative;
+    else if (*solver != "auto") throw UsageError("--solver must be auto, direct or iterative, found '" + *solver + "'");
+  }
   options.compute_fisher = keys.empty() || std::any_of(keys.begin(), keys.end(), [](const std::string& k) {
                              return k == "fisher" || k == "fisher_rank" || k == "natural_gradient";
                            });
