@@ -109,6 +109,10 @@ Eigen::VectorXd compute_optimal_baseline(const FiniteModel& m) {
 
 }  // namespace
 
+long undiscounted_horizon(double gamma) {
+  return gamma < 1.0 ? static_cast<long>(std::ceil(std::log(1e-12) / std::log(gamma))) : 0;
+}
+
 bool estimator_applies(const FiniteProblem& problem, Estimator e, std::string* why) {
   std::string reason;
   if (e == Estimator::dpg || e == Estimator::pathwise)
@@ -148,8 +152,7 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
   }
   // reinforce-rtg-undiscounted runs full discounted episodes up to gamma^H <= 1e-12.
   const bool truncated = e == Estimator::reinforce_rtg_undiscounted;
-  const long horizon = truncated && gamma < 1.0 ? static_cast<long>(std::ceil(std::log(1e-12) / std::log(gamma)))
-                                                 : std::numeric_limits<long>::max();
+  const long horizon = truncated && gamma < 1.0 ? undiscounted_horizon(gamma) : std::numeric_limits<long>::max();
   return [model, e, need, dim, gamma, truncated, horizon, options](Rng& rng) -> Eigen::VectorXd {
     const FiniteMdp& m = model->mdp();
     const FiniteSolution& sol = model->solution;

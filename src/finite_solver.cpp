@@ -232,7 +232,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.condition_is_bound = solves.inverse_is_bound;
   summary.bellman_residual = backward_error(M * v_k - r_pi, norm_inf, v_k, r_pi);
   summary.flow_residual =
-      backward_error(SparseMatrix(M.transpose()) * eta_k - start, one_norm(M), eta_k, start);
+      backward_error(Eigen::VectorXd(M.transpose() * eta_k) - start, one_norm(M), eta_k, start);
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
     throw IllPosedError("", "the Bellman system I - gamma P_pi is ill-conditioned (condition number " +
                                 detail::format_number(summary.condition, 3) + " > " +

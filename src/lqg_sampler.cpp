@@ -131,8 +131,7 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
     };
   }
   const bool truncated = e == Estimator::reinforce_rtg_undiscounted;
-  const long horizon = truncated && gamma < 1.0 ? static_cast<long>(std::ceil(std::log(1e-12) / std::log(gamma)))
-                                                 : std::numeric_limits<long>::max();
+  const long horizon = truncated && gamma < 1.0 ? undiscounted_horizon(gamma) : std::numeric_limits<long>::max();
   const StepNeeds need = needs(e);
   const bool deterministic_term = e == Estimator::all_actions || e == Estimator::dpg;
   return [model, score, e, need, dim, gamma, truncated, horizon, options, deterministic_term](Rng& rng) -> Eigen::VectorXd {

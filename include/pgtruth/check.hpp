@@ -61,6 +61,10 @@ CheckResult judge(const std::string& name, const Eigen::MatrixXd& batch_means, l
 CheckResult run_check(const std::string& name, const EstimateSampler& sample, const Eigen::VectorXd& truth,
                       const CheckOptions& options);
 
+/// The horizon at which `reinforce-rtg-undiscounted` truncates its episodes: the least H with
+/// gamma^H <= 1e-12, or 0 (no truncation) when gamma = 1.
+long undiscounted_horizon(double gamma);
+
 /// The sampler of estimator `e` on a finite problem, with the exact critics of `solution`.
 /// Throws InputError when `e` does not apply (visitation needs gamma < 1).
 EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,

@@ -1,10 +1,14 @@
 #include "teach/page.hpp"
 
 #include <cstdio>
+#include <utility>
 
 #include "pgtruth/error.hpp"
 
 namespace pgtruth::teach {
+
+Page::Page(std::string slug_, std::string title_, const TeachOptions& options)
+    : slug(std::move(slug_)), title(std::move(title_)), data({{"topic", slug}, {"title", title}, {"seed", options.seed}}) {}
 
 void Page::add_figure(const nlohmann::json& spec, const std::string& caption) {
   data["figures"].push_back(spec);
@@ -55,24 +59,36 @@ std::string markdown_table(const std::vector<std::string>& header, const std::ve
 
 nlohmann::json to_json(const Eigen::VectorXd& x) { return std::vector<double>(x.data(), x.data() + x.size()); }
 
-FiniteProblem finite_case(const TeachOptions& options, const std::string& file) {
+CheckOptions check_options(const TeachOptions& options, long episodes) {
+  CheckOptions check;
+  check.episodes = episodes;
+  check.seed = options.seed;
+  check.threads = options.threads;
+  return check;
+}
+
+namespace {
+
+/// The problem in cases/FILE, which must be of kind T ("finite" or "LQG" in the message).
+template <typename T>
+T shipped_case(const TeachOptions& options, const std::string& file, const char* kind) {
   Problem p = load_problem(options.cases / file);
-  if (!std::holds_alternative<FiniteProblem>(p)) {
-    InputError e("/problem", "pgtruth teach expects a finite problem here");
+  if (!std::holds_alternative<T>(p)) {
+    InputError e("/problem", std::string("pgtruth teach expects ") + kind + " problem here");
     e.set_source((options.cases / file).string());
     throw e;
   }
-  return std::get<FiniteProblem>(std::move(p));
+  return std::get<T>(std::move(p));
+}
+
+}  // namespace
+
+FiniteProblem finite_case(const TeachOptions& options, const std::string& file) {
+  return shipped_case<FiniteProblem>(options, file, "a finite");
 }
 
 LqgProblem lqg_case(const TeachOptions& options, const std::string& file) {
-  Problem p = load_problem(options.cases / file);
-  if (!std::holds_alternative<LqgProblem>(p)) {
-    InputError e("/problem", "pgtruth teach expects an LQG problem here");
-    e.set_source((options.cases / file).string());
-    throw e;
-  }
-  return std::get<LqgProblem>(std::move(p));
+  return shipped_case<LqgProblem>(options, file, "an LQG");
 }
 
 }  // namespace pgtruth::teach

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pgtruth/check.hpp"
 #include "pgtruth/problem_file.hpp"
 
 namespace pgtruth::teach {
@@ -21,6 +22,10 @@ struct TeachOptions {
 };
 
 struct Page {
+  Page() = default;
+  /// A page whose data starts as {"topic": slug, "title": title, "seed": options.seed}.
+  Page(std::string slug, std::string title, const TeachOptions& options);
+
   std::string slug;                   ///< file stem: SLUG.md, SLUG.json, SLUG-*.png
   std::string title;
   std::string markdown;               ///< the body, after the title
@@ -49,6 +54,8 @@ std::string cell(double x, int digits = 4);
 std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 /// A vector as a JSON array.
 nlohmann::json to_json(const Eigen::VectorXd& x);
+/// The sampling settings every topic's checks share: `episodes` draws, the page's seed and threads.
+CheckOptions check_options(const TeachOptions& options, long episodes);
 /// A shipped finite problem, by file name (throws pgtruth::Error when it cannot be read).
 FiniteProblem finite_case(const TeachOptions& options, const std::string& file);
 LqgProblem lqg_case(const TeachOptions& options, const std::string& file);

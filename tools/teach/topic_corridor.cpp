@@ -50,19 +50,14 @@ Page corridor(const TeachOptions& options) {
   const double p_star = (lo + hi) / 2.0, J_star = corridor_J(problem, p_star);
   const double p_exact = 2.0 - std::sqrt(2.0), J_exact = -(6.0 + 4.0 * std::sqrt(2.0));
 
-  Page page;
-  page.slug = "corridor";
-  page.title = "The short corridor: why stochastic policies can be best";
-  page.data = {{"topic", page.slug},
-               {"title", page.title},
-               {"seed", options.seed},
-               {"case", file},
+  Page page("corridor", "The short corridor: why stochastic policies can be best", options);
+  page.data.update(nlohmann::json{{"case", file},
                {"p", p_grid},
                {"J", J_grid},
                {"max_relative_deviation_from_closed_form", deviation},
                {"optimum", {{"p", p_star}, {"J", J_star}}},
                {"closed_form", {{"p", p_exact}, {"J", J_exact}}},
-               {"published", {{"p", 0.59}, {"J", -11.6}}}};
+               {"published", {{"p", 0.59}, {"J", -11.6}}}});
   page.markdown =
       "Sutton & Barto (2018, *Reinforcement Learning: An Introduction*, 2nd ed., Example 13.1, p. 323): "
       "three non-terminal cells and a goal, reward −1 per step; in the second cell the actions are "

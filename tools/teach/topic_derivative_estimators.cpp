@@ -11,11 +11,9 @@ Page derivative_estimators(const TeachOptions& options) {
   constexpr int trials = 1000, batch = 1000;
   const double truth = toy_gradient(theta);
 
-  Page page;
-  page.slug = "derivative-estimators";
-  page.title = "Three ways to differentiate an expectation";
-  page.data = {{"topic", page.slug}, {"title", page.title}, {"seed", options.seed}, {"theta", theta},
-               {"trials", trials}, {"batch", batch}, {"truth", truth}};
+  Page page("derivative-estimators", "Three ways to differentiate an expectation", options);
+  page.data.update(nlohmann::json{{"theta", theta},
+               {"trials", trials}, {"batch", batch}, {"truth", truth}});
   page.markdown =
       "We want dJ/dθ for J(θ) = E_{x~N(θ,1)}[x²θ] = θ³ + θ, whose exact value is 1 + 3θ² = " + cell(truth) +
       " at θ = " + cell(theta) +

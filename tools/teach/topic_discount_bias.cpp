@@ -9,11 +9,6 @@ namespace pgtruth::teach {
 
 namespace {
 
-/// The sampler's horizon: gamma^H <= 1e-12 for gamma < 1 (check.cpp), none for gamma = 1.
-long horizon_of(double gamma) {
-  return gamma < 1.0 ? static_cast<long>(std::ceil(std::log(1e-12) / std::log(gamma))) : 0;
-}
-
 /// The exact mean of sum_{t<H} psi_t G_t^(H) with G_t^(H) = sum_{t<=k<H} gamma^(k-t) r_k, by
 /// finite-horizon dynamic programming (independent of the Bellman solve):
 ///   E = sum_{t<H} sum_{s,a} mu_t(s) grad pi(a|s) q^(H-t)(s,a),
@@ -36,7 +31,7 @@ Eigen::VectorXd undiscounted_estimator_mean(const FiniteProblem& problem, const 
   Eigen::VectorXd m = mdp.start;
   for (Index s = 0; s < S; ++s)
     if (mdp.is_terminal(s)) m(s) = 0.0;
-  long H = horizon_of(mdp.gamma);
+  long H = undiscounted_horizon(mdp.gamma);
   for (long t = 0; H > 0 ? t < H : m.sum() > 1e-15; ++t) mu.push_back(m), m = step_distribution(m);
   H = static_cast<long>(mu.size());
 
@@ -64,11 +59,9 @@ Page discount_bias(const TeachOptions& options) {
   const std::vector<double> gammas = {0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0};
   constexpr long episodes = 20000;
 
-  Page page;
-  page.slug = "discount-bias";
-  page.title = "The discount bias: dropping γ^t";
-  page.data = {{"topic", page.slug}, {"title", page.title}, {"seed", options.seed}, {"case", file},
-               {"episodes", episodes}};
+  Page page("discount-bias", "The discount bias: dropping γ^t", options);
+  page.data.update(nlohmann::json{{"case", file},
+               {"episodes", episodes}});
   page.markdown =
       "The discounted policy gradient is Σ_t γ^t E[ψ_t q(s_t, a_t)]: later steps count less. Most code "
       "computes Σ_t ψ_t G_t instead, dropping γ^t while keeping the discounted return-to-go G_t. That is "
@@ -88,10 +81,7 @@ Page discount_bias(const TeachOptions& options) {
     problem.mdp.gamma = gamma;
     const FiniteSolution solution = solve(problem.mdp, problem.policy);
     const Eigen::VectorXd expected = undiscounted_estimator_mean(problem, solution.policy);
-    CheckOptions check;
-    check.episodes = episodes;
-    check.seed = options.seed;
-    check.threads = options.threads;
+    CheckOptions check = check_options(options, episodes);
     const Index dim = problem.policy.num_parameters();
     check.batches = default_batches(dim, episodes);
     const EstimateSampler sampler =
@@ -106,7 +96,7 @@ Page discount_bias(const TeachOptions& options) {
                     cell(vs_exact.test.mean(0)) + " ± " + cell(vs_exact.test.standard_error(0), 2),
                     cell(relative_bias, 3), cell(vs_expected.test.p_value, 2), cell(vs_exact.test.p_value, 2)});
     table.push_back({{"gamma", gamma},
-                     {"horizon", horizon_of(gamma)},
+                     {"horizon", undiscounted_horizon(gamma)},
                      {"exact_gradient", to_json(solution.gradient)},
                      {"expected_estimate", to_json(expected)},
                      {"sampled_mean", to_json(vs_exact.test.mean)},

@@ -81,10 +81,8 @@ Page optimisation(const TeachOptions& options) {
        aliased_optimum},
   };
 
-  Page page;
-  page.slug = "optimisation";
-  page.title = "Optimising with exact gradients";
-  page.data = {{"topic", page.slug}, {"title", page.title}, {"seed", options.seed}, {"iterations", iterations}};
+  Page page("optimisation", "Optimising with exact gradients", options);
+  page.data.update(nlohmann::json{{"iterations", iterations}});
   page.markdown =
       "With exact gradients, optimisation is deterministic and its behaviour can be seen without "
       "sampling noise. Gradient ascent follows ∇J; natural gradient ascent follows F⁺∇J, which for "

@@ -29,11 +29,9 @@ void add_report(Page& page, const std::string& key, const std::string& heading, 
 
 Page stochastic_vs_deterministic(const TeachOptions& options) {
   const std::string lqg_file = "three-state-stochastic.json", finite_file = "slippery-gridworld.json";
-  Page page;
-  page.slug = "stochastic-vs-deterministic";
-  page.title = "Stochastic and deterministic policy gradients are the same";
-  page.data = {{"topic", page.slug}, {"title", page.title}, {"seed", options.seed}, {"lqg_case", lqg_file},
-               {"finite_case", finite_file}};
+  Page page("stochastic-vs-deterministic", "Stochastic and deterministic policy gradients are the same", options);
+  page.data.update(nlohmann::json{{"lqg_case", lqg_file},
+               {"finite_case", finite_file}});
   page.markdown =
       "Todorov (2025, *Equivalence of stochastic and deterministic policy gradients*, arXiv:2505.23244) "
       "shows that with Gaussian control noise and quadratic control cost, a stochastic policy "

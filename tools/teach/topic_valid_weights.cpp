@@ -23,10 +23,8 @@ Page valid_weights(const TeachOptions& options) {
                                                                   {"slippery-gridworld.json", "gridworld"}};
   constexpr long episodes = 20000;
 
-  Page page;
-  page.slug = "valid-weights";
-  page.title = "The valid weights of the score function";
-  page.data = {{"topic", page.slug}, {"title", page.title}, {"seed", options.seed}, {"episodes", episodes}};
+  Page page("valid-weights", "The valid weights of the score function", options);
+  page.data.update(nlohmann::json{{"episodes", episodes}});
   page.markdown =
       "The policy gradient theorem (Sutton et al. 2000) can be sampled as Σ_t γ^t ψ_t W_t with "
       "ψ_t = ∇log π(a_t|s_t) and many choices of the weight W_t: they all have the same mean, the "
@@ -43,10 +41,7 @@ Page valid_weights(const TeachOptions& options) {
   for (const auto& [file, label] : cases) {
     const FiniteProblem problem = finite_case(options, file);
     const FiniteSolution solution = solve(problem.mdp, problem.policy);
-    CheckOptions check;
-    check.episodes = episodes;
-    check.seed = options.seed;
-    check.threads = options.threads;
+    CheckOptions check = check_options(options, episodes);
     std::vector<std::vector<std::string>> rows;
     nlohmann::json table = nlohmann::json::array();
     std::vector<double> relative;

@@ -63,19 +63,14 @@ Page visitation(const TeachOptions& options) {
       cells > 1 ? boost::math::cdf(boost::math::complement(boost::math::chi_squared(cells - 1), chi2)) : 1.0;
   const double residual = balance_residual(mdp, solution.policy, solution.occupancy);
 
-  Page page;
-  page.slug = "visitation";
-  page.title = "The discounted visitation";
-  page.data = {{"topic", page.slug},
-               {"title", page.title},
-               {"seed", options.seed},
-               {"case", file},
+  Page page("visitation", "The discounted visitation", options);
+  page.data.update(nlohmann::json{{"case", file},
                {"draws", draws},
                {"chi_squared", chi2},
                {"degrees_of_freedom", cells - 1},
                {"p_value", p_value},
                {"balance_residual", residual},
-               {"expected_length", solution.expected_length}};
+               {"expected_length", solution.expected_length}});
   page.data["tables"]["states"] = table;
   page.markdown =
       "The policy gradient theorem weighs each state by the discounted occupancy "
