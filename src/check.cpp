@@ -83,6 +83,9 @@ struct FiniteModel {
   const Outcome& sample_outcome(Rng& rng, Index s, Index a) const { return detail::sample_outcome(rng, mdp(), s, a); }
 
   Eigen::VectorXd score(Index s, Index a) const { return pgtruth::score(mdp(), problem.policy, solution.policy, s, a); }
+  void score_into(Index s, Index a, Eigen::VectorXd& psi) const {
+    pgtruth::score_into(mdp(), problem.policy, solution.policy, s, a, psi);
+  }
 
   /// Σ_a ∇π(a|s) q(s, a): π(a|s) q(s, a) ψ(s, a) summed for softmax, the q row for direct policies.
   Eigen::VectorXd all_actions(Index s) const {
@@ -156,21 +159,24 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
   return [model, e, need, dim, gamma, truncated, horizon, options](Rng& rng) -> Eigen::VectorXd {
     const FiniteMdp& m = model->mdp();
     const FiniteSolution& sol = model->solution;
-    std::vector<Step> steps;
-    for (Index s = detail::sample_start(rng, m); !m.is_terminal(s) && static_cast<long>(steps.size()) < horizon;) {
+    // One buffer of steps per thread: a step's vectors keep their storage from episode to
+    // episode, so a step allocates nothing. Each estimator sets every field it reads.
+    thread_local std::vector<Step> buffer;
+    std::size_t T = 0;
+    for (Index s = detail::sample_start(rng, m); !m.is_terminal(s) && static_cast<long>(T) < horizon;) {
       const Index a = model->sample_action(rng, s);
       const Outcome& o = model->sample_outcome(rng, s, a);
-      Step step;
+      if (T == buffer.size()) buffer.emplace_back();
+      Step& step = buffer[T++];
       step.reward = o.reward;
-      if (e != Estimator::all_actions) step.score = model->score(s, a);
+      if (e != Estimator::all_actions) model->score_into(s, a, step.score);
       if (need.values) step.v = sol.v(s), step.q = sol.q(s, a), step.v_next = sol.v(o.next);
       if (need.optimal_baseline) step.optimal_baseline = model->optimal_baseline(s);
       if (need.all_actions) step.all_actions = model->all_actions(s);
-      steps.push_back(std::move(step));
       if (!truncated && rng.uniform() >= gamma) break;  // stop with probability 1 - gamma
       s = o.next;
     }
-    return episode_estimate(e, steps, gamma, dim, options);
+    return episode_estimate(e, std::span<const Step>(buffer.data(), T), gamma, dim, options);
   };
 }
 

@@ -60,14 +60,15 @@ StepNeeds needs(Estimator e) {
   return n;
 }
 
-Eigen::VectorXd episode_estimate(Estimator e, const std::vector<Step>& steps, double gamma, Eigen::Index dim,
+Eigen::VectorXd episode_estimate(Estimator e, std::span<const Step> steps, double gamma, Eigen::Index dim,
                                  const EstimatorOptions& options) {
   assert(e != Estimator::visitation);
   const std::size_t T = steps.size();
   // Rewards-to-go: in-episode sums under early stopping; discounted sums for the truncated
-  // episodes of reinforce-rtg-undiscounted.
+  // episodes of reinforce-rtg-undiscounted. One buffer per thread, reused across episodes.
   const double rtg_discount = e == Estimator::reinforce_rtg_undiscounted ? gamma : 1.0;
-  std::vector<double> G(T + 1, 0.0);
+  thread_local std::vector<double> G;
+  G.assign(T + 1, 0.0);
   for (std::size_t t = T; t-- > 0;) G[t] = steps[t].reward + rtg_discount * G[t + 1];
 
   Eigen::VectorXd g = Eigen::VectorXd::Zero(dim);

@@ -115,18 +115,26 @@ double score_squared_norm(const FiniteMdp& mdp, const FinitePolicy& policy, cons
   return (phi.row(a) - pi.row(s) * phi).squaredNorm();
 }
 
-Eigen::VectorXd score(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
-                      Index s, Index a) {
+void score_into(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index a,
+                Eigen::VectorXd& psi) {
   assert(policy.is_softmax() && !mdp.is_terminal(s));
   const Index A = mdp.num_actions();
   if (policy.kind == PolicyKind::softmax_tabular) {
-    Eigen::VectorXd psi = Eigen::VectorXd::Zero(policy.num_parameters());
+    psi.setZero(policy.num_parameters());
     psi.segment(s * A, A) = -pi.row(s).transpose();
     psi(s * A + a) += 1.0;
-    return psi;
+    return;
   }
   const auto phi = policy.features.middleRows(s * A, A);
-  return phi.row(a).transpose() - phi.transpose() * pi.row(s).transpose();
+  psi.noalias() = phi.row(a).transpose();
+  psi.noalias() -= phi.transpose() * pi.row(s).transpose();
+}
+
+Eigen::VectorXd score(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                      Index s, Index a) {
+  Eigen::VectorXd psi;
+  score_into(mdp, policy, pi, s, a, psi);
+  return psi;
 }
 
 }  // namespace pgtruth

@@ -109,7 +109,8 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
                                                                    : Eigen::MatrixXd(p.gamma * BtPB)) /
                          (1.0 - p.gamma);
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> sigma(p.Sigma);
-    if (sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
+    if (options.compute_fisher &&
+        sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
       // F = Σ⁻¹ ⊗ X̄ (row-major theta), X̄ = (1 − γ) X; F⁺ = Σ ⊗ X̄⁺.
       const Eigen::MatrixXd Xbar = (1.0 - p.gamma) * out.state_moment;
       Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *

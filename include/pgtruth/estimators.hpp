@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,7 +79,7 @@ struct EstimatorOptions {
 
 /// The per-episode estimate of `e` from the steps of one episode sampled with early stopping
 /// (truncated, for reinforce-rtg-undiscounted). Not for `visitation`, which samples one state.
-Eigen::VectorXd episode_estimate(Estimator e, const std::vector<Step>& episode, double gamma, Eigen::Index dim,
+Eigen::VectorXd episode_estimate(Estimator e, std::span<const Step> episode, double gamma, Eigen::Index dim,
                                  const EstimatorOptions& options);
 
 }  // namespace pgtruth

@@ -56,4 +56,9 @@ double score_squared_norm(const FiniteMdp& mdp, const FinitePolicy& policy, cons
 Eigen::VectorXd score(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
                       Index s, Index a);
 
+/// The same score written into `psi`, which keeps its storage when it already has the size
+/// (samplers reuse one vector per step instead of allocating).
+void score_into(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index a,
+                Eigen::VectorXd& psi);
+
 }  // namespace pgtruth

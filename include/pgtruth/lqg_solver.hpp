@@ -61,6 +61,7 @@ struct LqgSolution {
 
 struct LqgSolveOptions {
   bool compute_optimal = true;   ///< solve the Riccati equation for `optimal`
+  bool compute_fisher = true;    ///< Fisher matrix and natural gradient (an eigendecomposition of X)
   double max_residual = 1e-8;    ///< refuse Stein solutions with a larger relative residual
   void validate() const;
 };
