@@ -372,6 +372,34 @@ def peer_command(kind, method, path, out):
 GRIDS = [(40, 25), (100, 100), (500, 200), (1000, 1000)]   # 10^3 ... 10^6 cells
 
 
+def measure_row(args, report, row, command, out, reference, seconds_of, residual_of, env=None):
+    """Runs one measurement, prints its row and appends it to report. The first method measured
+    on a problem is the reference of the ratios and differences; returns the reference."""
+    size = row.get("states", row.get("n"))
+    result, _, rss = run_measured(command, args.timeout, env)
+    row["peak_mb"] = rss
+    if isinstance(result, str):
+        print(f"{size:>9} {row['method']:<32} {result}")
+        report.append(dict(row, error=result))
+        return reference
+    seconds = seconds_of(result)
+    grad = np.fromfile(out + ".gradient")
+    residual = residual_of(result)
+    reference = reference or (seconds, result["J"], grad)
+    J_diff = abs(result["J"] - reference[1]) / abs(reference[1])
+    grad_diff = np.abs(grad - reference[2]).max() / np.abs(reference[2]).max()
+    ratio = seconds / reference[0]
+    print(f"{size:>9} {row['method']:<32} {seconds:>9.4f} {fmt(rss, '9.0f')} {ratio:>8.2f} {J_diff:>11.1e} "
+          f"{grad_diff:>10.1e} {residual:>9.1e}")
+    report.append(dict(row, seconds=seconds, ratio=ratio, J=result["J"], J_rel_diff=J_diff, grad_rel_diff=grad_diff,
+                       residual=residual))
+    return reference
+
+
+TABLE_HEADER = (f"{'size':>9} {'method':<32} {'seconds':>9} {'peak MB':>9} {'ratio':>8} {'J rel diff':>11} "
+                f"{'grad diff':>10} {'residual':>9}")
+
+
 def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
@@ -379,8 +407,7 @@ def fmt(x, spec):
 def compare_finite(args, tmp, report):
     print("Finite: the spec's gridworld (slip 0.1, step reward -1, gamma 0.99, tabular softmax, theta = 0)")
     print("time = generate the MDP + J + full gradient; ratio = method time / pgtruth time")
-    header = f"{'states':>9} {'method':<24} {'seconds':>9} {'peak MB':>9} {'ratio':>8} {'J rel diff':>11} {'grad diff':>10} {'residual':>9}"
-    print(header)
+    print(TABLE_HEADER)
     for width, height in GRIDS:
         n = width * height
         if n > args.max_states:
@@ -402,24 +429,11 @@ def compare_finite(args, tmp, report):
             runs.append((method, peer_command("finite", method, spec_path, out), None))
         reference = None
         for name, command, env in runs:
-            result, wall, rss = run_measured(command, args.timeout, env)
-            row = {"problem": "gridworld", "states": n, "method": name, "peak_mb": rss}
-            if isinstance(result, str):
-                print(f"{n:>9} {name:<24} {result}")
-                row["error"] = result
-                report.append(row)
-                continue
-            seconds = result["load_seconds"] + result["solve_seconds"] if name.startswith("pgtruth") else result["solve_seconds"]
-            grad = np.fromfile(out + ".gradient")
-            residual = max(result["bellman_residual"], result["flow_residual"]) if name.startswith("pgtruth") else result["residual"]
-            if reference is None:
-                reference = (seconds, result["J"], grad)
-            J_diff = abs(result["J"] - reference[1]) / abs(reference[1])
-            grad_diff = np.abs(grad - reference[2]).max() / np.abs(reference[2]).max()
-            ratio = seconds / reference[0]
-            print(f"{n:>9} {name:<24} {seconds:>9.3f} {fmt(rss, '9.0f')} {ratio:>8.2f} {J_diff:>11.1e} {grad_diff:>10.1e} {residual:>9.1e}")
-            row.update(seconds=seconds, ratio=ratio, J=result["J"], J_rel_diff=J_diff, grad_rel_diff=grad_diff, residual=residual)
-            report.append(row)
+            ours = name.startswith("pgtruth")
+            reference = measure_row(
+                args, report, {"problem": "gridworld", "states": n, "method": name}, command, out, reference,
+                lambda r: r["load_seconds"] + r["solve_seconds"] if ours else r["solve_seconds"],
+                lambda r: max(r["bellman_residual"], r["flow_residual"]) if ours else r["residual"], env)
         sys.stdout.flush()
     print()
 
@@ -427,7 +441,7 @@ def compare_finite(args, tmp, report):
 def compare_lqg(args, tmp, report):
     print("LQG: random stable systems (spectral radius 0.95, gamma 0.99, m = n/10); J and dJ/dK")
     print("residual of the value equation At'PAt - P + Q_K (relative, Frobenius, in extended precision)")
-    print(f"{'n':>6} {'method':<34} {'seconds':>9} {'peak MB':>9} {'ratio':>8} {'J rel diff':>11} {'grad diff':>10} {'residual':>9}")
+    print(TABLE_HEADER)
     for n in (50, 100, 300, 500, 1000):
         if n > args.max_lqg_n:
             break
@@ -439,25 +453,10 @@ def compare_lqg(args, tmp, report):
         runs = [("pgtruth", pgtruth_solve_command(args.build, case_path, out)),
                 ("scipy solve_discrete_lyapunov", peer_command("lqg", "scipy", case_path, out))]
         for name, command in runs:
-            result, wall, rss = run_measured(command, args.timeout)
-            row = {"problem": "lqg", "n": n, "method": name, "peak_mb": rss}
-            if isinstance(result, str):
-                print(f"{n:>6} {name:<34} {result}")
-                row["error"] = result
-                report.append(row)
-                continue
-            seconds = result["solve_seconds"]
-            grad = np.fromfile(out + ".gradient")
-            P = np.fromfile(out + ".P").reshape(n, n)
-            residual = lqg_value_residual(problem, P)
-            if reference is None:
-                reference = (seconds, result["J"], grad)
-            J_diff = abs(result["J"] - reference[1]) / abs(reference[1])
-            grad_diff = np.abs(grad - reference[2]).max() / np.abs(reference[2]).max()
-            ratio = seconds / reference[0]
-            print(f"{n:>6} {name:<34} {seconds:>9.4f} {fmt(rss, '9.0f')} {ratio:>8.2f} {J_diff:>11.1e} {grad_diff:>10.1e} {residual:>9.1e}")
-            row.update(seconds=seconds, ratio=ratio, J=result["J"], J_rel_diff=J_diff, grad_rel_diff=grad_diff, residual=residual)
-            report.append(row)
+            reference = measure_row(
+                args, report, {"problem": "lqg", "n": n, "method": name}, command, out, reference,
+                lambda r: r["solve_seconds"],
+                lambda r: lqg_value_residual(problem, np.fromfile(out + ".P").reshape(n, n)))
         sys.stdout.flush()
     print()
 
