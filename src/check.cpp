@@ -160,7 +160,8 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
     const FiniteMdp& m = model->mdp();
     const FiniteSolution& sol = model->solution;
     // One buffer of steps per thread: a step's vectors keep their storage from episode to
-    // episode, so a step allocates nothing. Each estimator sets every field it reads.
+    // episode, so a step allocates nothing. Each estimator sets every field it reads. A thread
+    // keeps its buffer (as large as its longest episode) until it exits.
     thread_local std::vector<Step> buffer;
     std::size_t T = 0;
     for (Index s = detail::sample_start(rng, m); !m.is_terminal(s) && static_cast<long>(T) < horizon;) {
