@@ -323,8 +323,7 @@ def worker(kind, method, spec_path, out):
 
 
 def run_measured(command, timeout, env=None):
-    """Runs command; returns (parsed JSON line | error text, wall seconds, peak RSS in MB)."""
-    t0 = time.perf_counter()
+    """Runs command; returns (parsed JSON line | error text, peak RSS in MB)."""
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, **(env or {})))
     try:
@@ -332,14 +331,14 @@ def run_measured(command, timeout, env=None):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        return f"over {timeout:.0f} s", time.perf_counter() - t0, None
+        return f"over {timeout:.0f} s", None
     # communicate() has reaped the child; its own peak memory comes from wait4 in the worker
     # wrapper below, printed as the last line.
     lines = stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        return (stderr.strip().splitlines() or ["failed"])[-1][:80], time.perf_counter() - t0, None
+        return (stderr.strip().splitlines() or ["failed"])[-1][:80], None
     rusage = json.loads(lines[-1])
-    return json.loads(lines[-2]), time.perf_counter() - t0, rusage["max_rss_mb"]
+    return json.loads(lines[-2]), rusage["max_rss_mb"]
 
 
 def measure_child(argv):
@@ -376,7 +375,7 @@ def measure_row(args, report, row, command, out, reference, seconds_of, residual
     """Runs one measurement, prints its row and appends it to report. The first method measured
     on a problem is the reference of the ratios and differences; returns the reference."""
     size = row.get("states", row.get("n"))
-    result, _, rss = run_measured(command, args.timeout, env)
+    result, rss = run_measured(command, args.timeout, env)
     row["peak_mb"] = rss
     if isinstance(result, str):
         print(f"{size:>9} {row['method']:<32} {result}")
