@@ -1,16 +1,23 @@
 #include "format.hpp"
 #include "pgtruth/finite_solver.hpp"
 
-#include <Eigen/IterativeLinearSolvers>
+#include <omp.h>
+
 #include <Eigen/OrderingMethods>
 #include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
+#include "aggregation_multigrid.hpp"
+#include "bicgstab.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_structure.hpp"
 #include "pgtruth/fisher.hpp"
@@ -38,7 +45,8 @@ std::string LinearSolveSummary::brief_report() const {
 
 namespace {
 
-using SparseMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
+using detail::RowMajorMatrix;
+using ColMajorMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 
 /// The non-terminal states whose value is finite, numbered 0..n-1 (-1 for the others).
 struct Unknowns {
@@ -58,52 +66,61 @@ Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper) 
 }
 
 /// M = I - gamma P_pi restricted to the unknowns; moves into terminal states drop out.
-SparseMatrix bellman_matrix(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u) {
+/// Written row by row into compressed row-major storage, entries to one column summed.
+RowMajorMatrix bellman_matrix(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u) {
   const Index n = static_cast<Index>(u.state_of.size());
-  std::vector<Eigen::Triplet<double, int>> entries;
-  entries.reserve(static_cast<std::size_t>(n) * 4);
+  Index bound = n;  // at most one entry an outcome, plus the diagonal
+  for (Index k = 0; k < n; ++k)
+    bound += mdp.outcome_begin[static_cast<std::size_t>((u.state_of[k] + 1) * mdp.num_actions())] -
+             mdp.outcome_begin[static_cast<std::size_t>(u.state_of[k] * mdp.num_actions())];
+  if (bound > std::numeric_limits<int>::max())
+    throw IllPosedError("", "the Bellman matrix I - gamma P_pi would have " + std::to_string(bound) +
+                                " entries, more than its 32-bit indices can address");
+  RowMajorMatrix M(n, n);
+  M.resizeNonZeros(bound);  // pages past the entries written are never touched
+  int* outer = M.outerIndexPtr();
+  int* column = M.innerIndexPtr();
+  double* value = M.valuePtr();
+  int size = 0;
+  outer[0] = 0;
   for (Index k = 0; k < n; ++k) {
     const Index s = u.state_of[k];
-    entries.emplace_back(k, k, 1.0);
+    const int first = size;
+    const auto add = [&](int j, double x) {  // insertion into the row, kept sorted by column
+      int at = size;
+      while (at > first && column[at - 1] > j) --at;
+      if (at > first && column[at - 1] == j) return void(value[at - 1] += x);
+      for (int e = size; e > at; --e) column[e] = column[e - 1], value[e] = value[e - 1];
+      column[at] = j, value[at] = x, ++size;
+    };
+    add(static_cast<int>(k), 1.0);
     for (Index a = 0; a < mdp.num_actions(); ++a) {
       if (pi(s, a) == 0.0) continue;
       for (const Outcome& o : mdp.outcomes_of(s, a)) {
         const Index j = u.index_of[o.next];
-        if (j >= 0 && o.probability != 0.0)
-          entries.emplace_back(k, j, -mdp.gamma * pi(s, a) * o.probability);
+        if (j >= 0 && o.probability != 0.0) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
       }
     }
+    outer[k + 1] = size;
   }
-  SparseMatrix M(n, n);
-  M.setFromTriplets(entries.begin(), entries.end());  // sums duplicate (k, j) entries
-  M.makeCompressed();
+  M.resizeNonZeros(size);
   return M;
 }
 
-double inf_norm(const SparseMatrix& M) {  // max row sum of |M|
-  Eigen::VectorXd rows = Eigen::VectorXd::Zero(M.rows());
-  for (Index j = 0; j < M.outerSize(); ++j)
-    for (SparseMatrix::InnerIterator it(M, j); it; ++it) rows(it.row()) += std::abs(it.value());
-  return rows.size() ? rows.maxCoeff() : 0.0;
+/// The row sums (by_row) or column sums of |M - I| (off_identity) or of |M|.
+Eigen::VectorXd absolute_sums(const RowMajorMatrix& M, bool by_row, bool off_identity) {
+  Eigen::VectorXd sums = Eigen::VectorXd::Zero(M.rows());
+  for (Index i = 0; i < M.outerSize(); ++i)
+    for (RowMajorMatrix::InnerIterator it(M, i); it; ++it)
+      sums(by_row ? it.row() : it.col()) += std::abs(it.value() - (off_identity && it.row() == it.col() ? 1.0 : 0.0));
+  return sums;
 }
 
+double inf_norm(const RowMajorMatrix& M) { return M.rows() ? absolute_sums(M, true, false).maxCoeff() : 0.0; }
+double one_norm(const RowMajorMatrix& M) { return M.rows() ? absolute_sums(M, false, false).maxCoeff() : 0.0; }
 /// |M - I|_inf = |gamma P_pi|_inf, the size of the data that M is formed from.
-double inf_norm_off_identity(const SparseMatrix& M) {
-  Eigen::VectorXd rows = Eigen::VectorXd::Zero(M.rows());
-  for (Index j = 0; j < M.outerSize(); ++j)
-    for (SparseMatrix::InnerIterator it(M, j); it; ++it)
-      rows(it.row()) += std::abs(it.value() - (it.row() == it.col() ? 1.0 : 0.0));
-  return rows.size() ? rows.maxCoeff() : 0.0;
-}
-
-double one_norm(const SparseMatrix& M) {  // max column sum of |M|
-  double best = 0.0;
-  for (Index j = 0; j < M.outerSize(); ++j) {
-    double col = 0.0;
-    for (SparseMatrix::InnerIterator it(M, j); it; ++it) col += std::abs(it.value());
-    best = std::max(best, col);
-  }
-  return best;
+double inf_norm_off_identity(const RowMajorMatrix& M) {
+  return M.rows() ? absolute_sums(M, true, true).maxCoeff() : 0.0;
 }
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
@@ -126,8 +143,9 @@ struct BellmanSolves {
   std::string method;
 };
 
-BellmanSolves solve_direct(const SparseMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
-  Eigen::SparseLU<SparseMatrix, Eigen::COLAMDOrdering<int>> lu;
+BellmanSolves solve_direct(const RowMajorMatrix& M_rows, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
+  const ColMajorMatrix M = M_rows;  // SparseLU factorises column-major storage
+  Eigen::SparseLU<ColMajorMatrix, Eigen::COLAMDOrdering<int>> lu;
   lu.analyzePattern(M);
   lu.factorize(M);
   if (lu.info() != Eigen::Success)
@@ -144,21 +162,21 @@ BellmanSolves solve_direct(const SparseMatrix& M, const Eigen::VectorXd& r_pi, c
   return out;
 }
 
-using RowMajorMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
-
-/// x with A x = b by Jacobi-preconditioned BiCGSTAB, continued from its last iterate until the
-/// relative backward error is at most `target` (at most 8 rounds of up to 2n iterations).
-Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const Eigen::VectorXd& b, double norm_A, double target,
-                             const char* system, long& iterations) {
-  Eigen::BiCGSTAB<RowMajorMatrix, Eigen::DiagonalPreconditioner<double>> bicgstab;
-  bicgstab.compute(A);
-  bicgstab.setMaxIterations(2 * A.rows() + 100);
+/// x with A x = b (A^T x = b when `transposed`; At = A^T) by BiCGSTAB preconditioned with one
+/// V-cycle of `multigrid`, continued from its last iterate until the relative backward error
+/// |A x - b|_inf / (norm_A |x|_inf + |b|_inf) of the true residual is at most `target` (at
+/// most 8 rounds, each with a tenfold tighter stopping tolerance for the recurrence).
+Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationMultigrid& multigrid, bool transposed,
+                             const Eigen::VectorXd& b, double norm_A, double target, const char* system,
+                             long& iterations) {
+  const auto multiply = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { out.noalias() = A * y; };
+  const auto precondition = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
+    multigrid.apply(y, out, transposed);
+  };
   Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
   double error = 0.0, tolerance = target;
   for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
-    bicgstab.setTolerance(tolerance);
-    x = bicgstab.solveWithGuess(b, x);
-    iterations += bicgstab.iterations();
+    iterations += detail::bicgstab(multiply, precondition, b, x, norm_A, tolerance, 2 * A.rows() + 100);
     error = x.allFinite() ? backward_error(A * x - b, norm_A, x, b) : std::numeric_limits<double>::infinity();
     if (error <= target) return x;
     if (!x.allFinite()) x.setZero();
@@ -169,19 +187,35 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const Eigen::VectorXd& b, 
                               "); try the direct solver");
 }
 
-BellmanSolves solve_iterative(const SparseMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start,
+BellmanSolves solve_iterative(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start,
                               double target) {
   BellmanSolves out;
-  out.method = "BiCGSTAB (Eigen, Jacobi preconditioner), residuals certified";
-  const RowMajorMatrix A = M;                // M in row-major form: parallel products
-  const RowMajorMatrix At = M.transpose();   // the same storage as M, read as M^T
-  out.v = krylov_solve(A, r_pi, inf_norm(M), target, "Bellman equation", out.iterations);
-  out.eta = krylov_solve(At, start, one_norm(M), target, "flow-balance equation", out.iterations);
+  const RowMajorMatrix& A = M;
+  const RowMajorMatrix At = M.transpose();
+  // One multigrid hierarchy serves both systems: (P^T M P)^T = P^T M^T P.
+  const detail::AggregationMultigrid multigrid(A, At);
+  out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
+               " levels), residuals certified";
+  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
+  std::exception_ptr failure[2];
+  long iterations[2] = {0, 0};
+#pragma omp parallel for num_threads(std::min(2, omp_get_max_threads())) schedule(static, 1)
+  for (int system = 0; system < 2; ++system) try {
+    if (system == 0)
+      out.v = krylov_solve(A, multigrid, false, r_pi, inf_norm(M), target, "Bellman equation", iterations[0]);
+    else
+      out.eta = krylov_solve(At, multigrid, true, start, one_norm(M), target, "flow-balance equation", iterations[1]);
+  } catch (...) {
+    failure[system] = std::current_exception();
+  }
+  for (const std::exception_ptr& e : failure)
+    if (e) std::rethrow_exception(e);
+  out.iterations = iterations[0] + iterations[1];
   const double g = inf_norm_off_identity(M);
   if (g < 1.0) {
     out.inverse_norm = 1.0 / (1.0 - g), out.inverse_is_bound = true;
   } else {  // gamma = 1: the longest expected episode needs one more solve
-    out.inverse_norm = max_abs(krylov_solve(A, Eigen::VectorXd::Ones(M.rows()), inf_norm(M), target,
+    out.inverse_norm = max_abs(krylov_solve(A, multigrid, false, Eigen::VectorXd::Ones(M.rows()), inf_norm(M), target,
                                             "expected-length equation", out.iterations));
   }
   return out;
@@ -213,7 +247,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   }
 
   // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
-  const SparseMatrix M = bellman_matrix(mdp, pi, u);
+  const RowMajorMatrix M = bellman_matrix(mdp, pi, u);
   const bool iterative = options.linear_solver == LinearSolver::iterative ||
                          (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
                           mdp.gamma < 1.0);

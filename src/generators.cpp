@@ -36,30 +36,36 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
   mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
   mdp.terminal.assign(static_cast<std::size_t>(S), 0);
   mdp.terminal[static_cast<std::size_t>(S - 1)] = 1;
-  const int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
-  const auto target = [&](Index s, int move) {
-    const Index r = s / W + dr[move], c = s % W + dc[move];
-    return (r < 0 || r >= H || c < 0 || c >= W) ? s : r * W + c;
+  // The cells that the four moves reach from s (off-grid moves stay).
+  const auto targets = [&](Index s, Index (&next)[4]) {
+    const Index r = s / W, c = s % W;
+    next[0] = r > 0 ? s - W : s, next[1] = r < H - 1 ? s + W : s;
+    next[2] = c > 0 ? s - 1 : s, next[3] = c < W - 1 ? s + 1 : s;
   };
+  mdp.outcome_begin.reserve(static_cast<std::size_t>(S) * 4 + 1);
   mdp.outcome_begin.assign(1, 0);
   mdp.outcomes.reserve(static_cast<std::size_t>(S) * 16);
-  for (Index s = 0; s < S; ++s)
+  Index next[4];
+  for (Index s = 0; s < S; ++s) {
+    targets(s, next);
     for (int a = 0; a < 4; ++a) {
       if (s != S - 1) {
         // Merge moves that land in the same cell: at most four outcomes.
-        std::vector<Outcome> row;
+        Outcome row[5];
+        int size = 0;
         const auto add = [&](Index next, double p) {
-          for (Outcome& o : row)
-            if (o.next == next) return void(o.probability += p);
-          row.push_back({next, p, reward});
+          for (int k = 0; k < size; ++k)
+            if (row[k].next == next) return void(row[k].probability += p);
+          row[size++] = {next, p, reward};
         };
-        add(target(s, a), 1.0 - slip);
-        for (int move = 0; move < 4; ++move) add(target(s, move), slip / 4.0);
-        for (const Outcome& o : row)
-          if (o.probability > 0.0) mdp.outcomes.push_back(o);
+        add(next[a], 1.0 - slip);
+        for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
+        for (int k = 0; k < size; ++k)
+          if (row[k].probability > 0.0) mdp.outcomes.push_back(row[k]);
       }
       mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
     }
+  }
 }
 
 /// Garnet (Archibald et al. 1995): each (s, a) moves to `branching` distinct states drawn
@@ -78,6 +84,7 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
   mdp.terminal.assign(static_cast<std::size_t>(S), 0);
   Rng rng(seed, 0);
   const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
+  mdp.outcome_begin.reserve(static_cast<std::size_t>(S * A) + 1);
   mdp.outcome_begin.assign(1, 0);
   mdp.outcomes.reserve(static_cast<std::size_t>(S * A * b));
   std::vector<Index> successors;

@@ -15,10 +15,12 @@
 /// 2000, Thm 1). One sparse LU factorisation of M serves v (a solve) and eta (a transposed
 /// solve), so the exact gradient costs about one policy evaluation.
 ///
-/// For the largest problems a preconditioned Krylov solve replaces the factorisation
-/// (FiniteSolveOptions::linear_solver): BiCGSTAB (van der Vorst 1992) with a Jacobi
-/// preconditioner on M for v and on M^T for eta, each run until its relative backward error
-/// |M x - b|_inf / (|M|_inf |x|_inf + |b|_inf) is certified below iterative_tolerance.
+/// Beyond a few thousand states a preconditioned Krylov solve replaces the factorisation
+/// (FiniteSolveOptions::linear_solver): BiCGSTAB (van der Vorst 1992) preconditioned by an
+/// aggregation-based algebraic multigrid V-cycle (Notay 2010) built once from M and serving
+/// M^T as well, the two systems (v and eta) solved at the same time on two cores, each until
+/// its relative backward error |M x - b|_inf / (|M|_inf |x|_inf + |b|_inf) is certified below
+/// iterative_tolerance.
 ///
 /// Throws IllPosedError when gamma = 1 and the policy is improper from start, when M is
 /// singular, or ill-conditioned beyond FiniteSolveOptions::max_condition, or when the
@@ -37,13 +39,15 @@ namespace pgtruth {
 enum class LinearSolver {
   automatic,  ///< direct up to FiniteSolveOptions::iterative_above unknowns (and for gamma = 1), else iterative
   direct,     ///< one sparse LU (Eigen SparseLU, COLAMD) serving v, eta and the condition number
-  iterative,  ///< BiCGSTAB with a Jacobi preconditioner, residuals certified
+  iterative,  ///< BiCGSTAB with an aggregation multigrid preconditioner, residuals certified
 };
 
 struct FiniteSolveOptions {
   bool compute_fisher = true;    ///< Fisher matrix, its rank and the natural gradient
   LinearSolver linear_solver = LinearSolver::automatic;
-  Index iterative_above = 200000;     ///< automatic: iterative beyond this many unknowns
+  /// automatic: iterative beyond this many unknowns (on the spec's gridworld the multigrid
+  /// path is level with the sparse LU near 10^3 unknowns and faster beyond; README, Benchmarks).
+  Index iterative_above = 5000;
   double iterative_tolerance = 1e-13; ///< relative backward error each Krylov solve must reach
   double max_condition = 1e12;   ///< refuse when LinearSolveSummary::condition exceeds this
   double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this

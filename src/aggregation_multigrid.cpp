@@ -1,0 +1,172 @@
+#include "aggregation_multigrid.hpp"
+
+#include <algorithm>
+
+namespace pgtruth::detail {
+namespace {
+
+constexpr Eigen::Index kDirectCoarsest = 1000;  ///< sparse LU on a coarsest level of at most this size
+constexpr std::size_t kMaxLevels = 30;
+constexpr double kStrongCoupling = 0.25;  ///< Notay's threshold: candidates couple at least this strongly
+constexpr double kMinCoarsening = 1.5;    ///< stop when a level shrinks by less than this factor ...
+constexpr double kMaxCoarseFill = 0.7;    ///< ... or keeps more than this share of the nonzeros
+constexpr int kCoarsestSweeps = 4;        ///< symmetric Gauss-Seidel sweeps when the coarsest is not factorised
+
+/// Pairwise matching (Notay 2010, Alg. 3.1, without its quality test): each state still
+/// unmatched, in order, is paired with the unmatched neighbour it is most strongly coupled to,
+/// among those coupled at least kStrongCoupling times its strongest coupling; the strength of
+/// i--j is -(a_ij + a_ji) / 2. Returns state -> pair, pairs numbered from 0; `pairs` their count.
+std::vector<int> match_pairs(const RowMajorMatrix& A, const RowMajorMatrix& At, int& pairs) {
+  const int n = static_cast<int>(A.rows());
+  std::vector<int> pair(static_cast<std::size_t>(n), -1), mark(static_cast<std::size_t>(n), -1), touched;
+  std::vector<double> strength(static_cast<std::size_t>(n), 0.0);
+  pairs = 0;
+  for (int i = 0; i < n; ++i) {
+    if (pair[i] >= 0) continue;
+    touched.clear();
+    for (const RowMajorMatrix* B : {&A, &At})  // row i of A, then column i of A
+      for (RowMajorMatrix::InnerIterator it(*B, i); it; ++it) {
+        const int j = static_cast<int>(it.col());
+        if (j == i) continue;
+        if (mark[j] != i) mark[j] = i, strength[j] = 0.0, touched.push_back(j);
+        strength[j] -= 0.5 * it.value();
+      }
+    double strongest = 0.0;
+    for (int j : touched) strongest = std::max(strongest, strength[j]);
+    int best = -1;
+    double best_strength = 0.0;
+    for (int j : touched)
+      if (pair[j] < 0 && strength[j] >= kStrongCoupling * strongest && strength[j] > best_strength)
+        best = j, best_strength = strength[j];
+    pair[i] = pairs;
+    if (best >= 0) pair[best] = pairs;
+    ++pairs;
+  }
+  return pair;
+}
+
+/// The Galerkin matrix P^T A P of the piecewise-constant prolongation of `aggregate`:
+/// entry (I, J) is the sum of a_ij over i in aggregate I and j in aggregate J.
+RowMajorMatrix galerkin(const RowMajorMatrix& A, const std::vector<int>& aggregate, int coarse) {
+  const auto n = static_cast<std::size_t>(A.rows()), nc = static_cast<std::size_t>(coarse);
+  std::vector<int> first(nc + 1, 0), members(n);  // the states of aggregate I: members[first[I] .. first[I+1])
+  for (int k : aggregate) ++first[static_cast<std::size_t>(k) + 1];
+  for (std::size_t k = 0; k < nc; ++k) first[k + 1] += first[k];
+  {
+    std::vector<int> next(first.begin(), first.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) members[static_cast<std::size_t>(next[static_cast<std::size_t>(aggregate[i])]++)] = static_cast<int>(i);
+  }
+  std::vector<int> outer(nc + 1, 0), inner, mark(nc, -1), columns;
+  std::vector<double> values, sum(nc, 0.0);
+  inner.reserve(static_cast<std::size_t>(A.nonZeros()) / 2), values.reserve(static_cast<std::size_t>(A.nonZeros()) / 2);
+  for (std::size_t I = 0; I < nc; ++I) {
+    columns.clear();
+    for (int p = first[I]; p < first[I + 1]; ++p)
+      for (RowMajorMatrix::InnerIterator it(A, members[static_cast<std::size_t>(p)]); it; ++it) {
+        const int J = aggregate[static_cast<std::size_t>(it.col())];
+        if (mark[static_cast<std::size_t>(J)] != static_cast<int>(I))
+          mark[static_cast<std::size_t>(J)] = static_cast<int>(I), sum[static_cast<std::size_t>(J)] = 0.0, columns.push_back(J);
+        sum[static_cast<std::size_t>(J)] += it.value();
+      }
+    std::sort(columns.begin(), columns.end());
+    for (int J : columns) inner.push_back(J), values.push_back(sum[static_cast<std::size_t>(J)]);
+    outer[I + 1] = static_cast<int>(inner.size());
+  }
+  return RowMajorMatrix(Eigen::Map<const RowMajorMatrix>(coarse, coarse, static_cast<Eigen::Index>(inner.size()),
+                                                         outer.data(), inner.data(), values.data()));
+}
+
+/// One Gauss-Seidel sweep on A x = b, in increasing (forward) or decreasing row order:
+/// x_i <- x_i + (b_i - sum_j a_ij x_j) / a_ii.
+void gauss_seidel(const RowMajorMatrix& A, const Eigen::VectorXd& inverse_diagonal, const Eigen::VectorXd& b,
+                  Eigen::VectorXd& x, bool forward) {
+  const Eigen::Index n = A.rows();
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const Eigen::Index i = forward ? k : n - 1 - k;
+    double ax = 0.0;
+    for (RowMajorMatrix::InnerIterator it(A, i); it; ++it) ax += it.value() * x(it.col());
+    x(i) += (b(i) - ax) * inverse_diagonal(i);
+  }
+}
+
+}  // namespace
+
+AggregationMultigrid::~AggregationMultigrid() = default;
+
+AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At) {
+  levels_.emplace_back();
+  levels_.back().A = &A, levels_.back().At = &At;
+  levels_.back().inverse_diagonal = A.diagonal().cwiseInverse();
+  while (levels_.size() < kMaxLevels) {
+    const RowMajorMatrix& fine = *levels_.back().A;
+    if (fine.rows() <= kDirectCoarsest) break;
+    // Double pairwise aggregation: pairs of the states, then pairs of those pairs.
+    int pairs = 0, quads = 0;
+    const std::vector<int> pair = match_pairs(fine, *levels_.back().At, pairs);
+    const RowMajorMatrix paired = galerkin(fine, pair, pairs);
+    const std::vector<int> quad = match_pairs(paired, RowMajorMatrix(paired.transpose()), quads);
+    auto coarse = std::make_unique<RowMajorMatrix>(galerkin(paired, quad, quads));
+    const Eigen::VectorXd diagonal = coarse->diagonal();
+    if (static_cast<double>(quads) * kMinCoarsening > static_cast<double>(fine.rows()) ||
+        static_cast<double>(coarse->nonZeros()) > kMaxCoarseFill * static_cast<double>(fine.nonZeros()) ||
+        !(diagonal.array() > 0.0).all() || !diagonal.allFinite())
+      break;  // coarsening no longer pays (or an aggregate lost its diagonal): this is the coarsest
+    std::vector<int>& aggregate = levels_.back().aggregate;
+    aggregate.resize(pair.size());
+    for (std::size_t i = 0; i < pair.size(); ++i) aggregate[i] = quad[static_cast<std::size_t>(pair[i])];
+    auto coarse_t = std::make_unique<RowMajorMatrix>(coarse->transpose());
+    levels_.emplace_back();
+    levels_.back().A = coarse.get(), levels_.back().At = coarse_t.get();
+    levels_.back().inverse_diagonal = diagonal.cwiseInverse();
+    coarse_matrices_.push_back(std::move(coarse)), coarse_matrices_.push_back(std::move(coarse_t));
+  }
+  for (std::size_t l = 1; l < levels_.size(); ++l) {
+    const Eigen::Index n = levels_[l].A->rows();
+    for (int d = 0; d < 2; ++d) levels_[l].b[d].resize(n), levels_[l].x[d].resize(n);
+  }
+  if (levels_.back().A->rows() <= kDirectCoarsest) {
+    coarsest_lu_ = std::make_unique<Eigen::SparseLU<Eigen::SparseMatrix<double>>>();
+    coarsest_lu_->compute(Eigen::SparseMatrix<double>(*levels_.back().A));
+    if (coarsest_lu_->info() != Eigen::Success) coarsest_lu_.reset();  // fall back to sweeps
+  }
+}
+
+double AggregationMultigrid::operator_complexity() const {
+  double nonzeros = 0.0;
+  for (const Level& level : levels_) nonzeros += static_cast<double>(level.A->nonZeros());
+  return nonzeros / static_cast<double>(levels_.front().A->nonZeros());
+}
+
+void AggregationMultigrid::apply(const Eigen::VectorXd& r, Eigen::VectorXd& z, bool transposed) const {
+  z.resize(r.size());
+  cycle(0, r, z, transposed);
+}
+
+void AggregationMultigrid::cycle(std::size_t l, const Eigen::VectorXd& b, Eigen::VectorXd& x, bool transposed) const {
+  const Level& level = levels_[l];
+  const RowMajorMatrix& A = transposed ? *level.At : *level.A;
+  if (l + 1 == levels_.size()) {
+    if (coarsest_lu_) {
+      x = transposed ? Eigen::VectorXd(coarsest_lu_->transpose().solve(b)) : Eigen::VectorXd(coarsest_lu_->solve(b));
+      return;
+    }
+    x.setZero();
+    for (int sweep = 0; sweep < kCoarsestSweeps; ++sweep) {
+      gauss_seidel(A, level.inverse_diagonal, b, x, true);
+      gauss_seidel(A, level.inverse_diagonal, b, x, false);
+    }
+    return;
+  }
+  // Restrict b, solve on the coarse level, prolong: x = P A_{l+1}^{-1} P^T b (approximately).
+  const Level& next = levels_[l + 1];
+  Eigen::VectorXd &next_b = next.b[transposed], &next_x = next.x[transposed];
+  next_b.setZero();
+  for (std::size_t i = 0; i < level.aggregate.size(); ++i) next_b(level.aggregate[i]) += b(static_cast<Eigen::Index>(i));
+  cycle(l + 1, next_b, next_x, transposed);
+  for (std::size_t i = 0; i < level.aggregate.size(); ++i) x(static_cast<Eigen::Index>(i)) = next_x(level.aggregate[i]);
+  // Smooth what the piecewise-constant correction leaves: a backward and a forward sweep.
+  gauss_seidel(A, level.inverse_diagonal, b, x, false);
+  gauss_seidel(A, level.inverse_diagonal, b, x, true);
+}
+
+}  // namespace pgtruth::detail

@@ -1,0 +1,69 @@
+#pragma once
+// Internal: an aggregation-based algebraic multigrid preconditioner for the Bellman matrix.
+//
+// M = I - gamma P_pi is a nonsingular M-matrix (positive diagonal, nonpositive off-diagonal,
+// nonnegative row sums). Its hard error components are smooth along the chain: nearly constant
+// on groups of strongly coupled states, where M e ~ (1 - gamma) e and a Jacobi or Gauss-Seidel
+// sweep barely reduces them. Aggregation multigrid removes them on coarse copies of the chain:
+//
+//   aggregates   double pairwise matching on the symmetrised strength -(a_ij + a_ji) / 2, so
+//                aggregates hold at most four states (Notay 2010, "An aggregation-based
+//                algebraic multigrid method", ETNA 37, Sec. 3; Napov & Notay 2012, SISC 34);
+//   prolongation P piecewise constant (P_ik = 1 when state i is in aggregate k);
+//   coarse matrix  A_{l+1} = P^T A_l P, an M-matrix again (each entry a sum of fine entries);
+//   cycle        a V(0,2)-cycle: the coarse correction x = P A_{l+1}^{-1} P^T b first, then a
+//                backward and a forward Gauss-Seidel sweep. Two passes over the level's matrix,
+//                where a V(1,1)-cycle takes three (a sweep, the residual, a sweep); on the
+//                10^6-state gridworld it converges as fast per cycle (20 BiCGSTAB iterations
+//                for both systems against 22) and takes 20% less time;
+//   coarsest     a sparse LU when it is small, else more Gauss-Seidel sweeps.
+//
+// The same hierarchy serves M^T (the flow-balance equation of the occupancy), because
+// (P^T A P)^T = P^T A^T P: only the transposed level matrices are added, and one setup serves
+// both Krylov solves of the exact gradient.
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
+#include <Eigen/SparseLU>
+#include <memory>
+#include <vector>
+
+namespace pgtruth::detail {
+
+using RowMajorMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+
+class AggregationMultigrid {
+ public:
+  /// Builds the hierarchy of A (At = A^T, both row-major). The fine matrices are referenced,
+  /// not copied: A and At must outlive this object. Returns a one-level hierarchy (Gauss-Seidel
+  /// alone) when coarsening does not pay, as on random graphs whose coarse matrices fill in.
+  AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At);
+  ~AggregationMultigrid();
+
+  /// z = B r for one V-cycle B ~ A^{-1} (transposed = false) or B ~ A^{-T} (true), started
+  /// from zero: a fixed linear operator, as a BiCGSTAB preconditioner must be. The cycle works
+  /// in buffers of this object, one set for each direction: a cycle for A and one for A^T may
+  /// run at the same time (the two Krylov solves of the gradient do), two for A may not.
+  void apply(const Eigen::VectorXd& r, Eigen::VectorXd& z, bool transposed) const;
+
+  int levels() const { return static_cast<int>(levels_.size()); }
+  /// Nonzeros of all level matrices over those of the fine one (the cost of a cycle in sweeps).
+  double operator_complexity() const;
+
+ private:
+  struct Level {
+    const RowMajorMatrix* A = nullptr;   // this level's matrix ...
+    const RowMajorMatrix* At = nullptr;  // ... and its transpose
+    Eigen::VectorXd inverse_diagonal;
+    std::vector<int> aggregate;          // state -> aggregate on the next level (not on the last)
+    // The cycle's work on this level, for A ([0]) and for A^T ([1]):
+    mutable Eigen::VectorXd b[2], x[2];  // right-hand side and correction (levels past 0)
+  };
+  /// x = one V-cycle from zero for A_l x = b (or A_l^T x = b) on level l.
+  void cycle(std::size_t l, const Eigen::VectorXd& b, Eigen::VectorXd& x, bool transposed) const;
+
+  std::vector<Level> levels_;
+  std::vector<std::unique_ptr<RowMajorMatrix>> coarse_matrices_;  // owned by the levels past 0
+  std::unique_ptr<Eigen::SparseLU<Eigen::SparseMatrix<double>>> coarsest_lu_;
+};
+
+}  // namespace pgtruth::detail
