@@ -2,7 +2,7 @@
 """pgtruth against the tools a researcher would otherwise reach for, in one run, on the same problems.
 
   bench/peers.py --build BUILD_DIR [--max-states N] [--max-dense N] [--max-lqg-n N]
-                 [--timeout S] [--episodes N] [--json FILE]
+                 [--timeout S] [--repeat R] [--repeat-below S] [--episodes N] [--json FILE]
 
 Three comparisons, each measured in this run:
 
@@ -24,9 +24,10 @@ Every measurement runs in a process of its own, so that its peak memory (max RSS
 its own; for the Python peers it includes the interpreter and the imported libraries. Times are
 wall-clock seconds from the problem's description to J and the gradient, without reading the
 file or writing results: for pgtruth, generating the MDP from the file's generator plus the solve;
-for the peers, building the matrices with numpy plus the solve. pgtruth uses both cores; a row
-with OMP_NUM_THREADS=1 shows it on one. Ratios are peer time / pgtruth time (above 1: pgtruth is
-faster).
+for the peers, building the matrices with numpy plus the solve. Each time is the median of
+--repeat runs (5), each run a new process; a measurement whose run takes over --repeat-below
+seconds (5) is run once. pgtruth uses both cores; a row with OMP_NUM_THREADS=1 shows it on one.
+Ratios are peer time / pgtruth time (above 1: pgtruth is faster).
 """
 import argparse
 import json
@@ -372,16 +373,25 @@ GRIDS = [(40, 25), (100, 100), (500, 200), (1000, 1000)]   # 10^3 ... 10^6 cells
 
 
 def measure_row(args, report, row, command, out, reference, seconds_of, residual_of, env=None):
-    """Runs one measurement, prints its row and appends it to report. The first method measured
-    on a problem is the reference of the ratios and differences; returns the reference."""
+    """Runs one measurement (args.repeat times, or once when a run takes over args.repeat_below
+    seconds), prints its row with the median time and appends it to report. The first method
+    measured on a problem is the reference of the ratios and differences; returns the reference."""
     size = row.get("states", row.get("n"))
-    result, rss = run_measured(command, args.timeout, env)
-    row["peak_mb"] = rss
+    times, peaks = [], []
+    for _ in range(args.repeat):
+        result, rss = run_measured(command, args.timeout, env)
+        if isinstance(result, str):
+            break
+        times.append(seconds_of(result)), peaks.append(rss)
+        if times[-1] > args.repeat_below:
+            break
+    row["peak_mb"] = max(peaks) if peaks else None
     if isinstance(result, str):
         print(f"{size:>9} {row['method']:<32} {result}")
         report.append(dict(row, error=result))
         return reference
-    seconds = seconds_of(result)
+    seconds = float(np.median(times))
+    row["runs"], row["all_seconds"] = len(times), times
     grad = np.fromfile(out + ".gradient")
     residual = residual_of(result)
     reference = reference or (seconds, result["J"], grad)
@@ -506,6 +516,9 @@ def main():
     parser.add_argument("--max-dense", type=int, default=10_000, help="largest gridworld for the dense PyTorch solve")
     parser.add_argument("--max-lqg-n", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=600, help="seconds allowed to each measurement")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the median is reported")
+    parser.add_argument("--repeat-below", type=float, default=5.0,
+                        help="a measurement whose run takes longer than this many seconds is run once")
     parser.add_argument("--episodes", type=int, default=1_000_000, help="episodes per sampling measurement")
     parser.add_argument("--skip", default="", help="comma-separated: finite, lqg, sampling")
     parser.add_argument("--json", help="also write every row to this file")

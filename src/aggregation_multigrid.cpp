@@ -7,12 +7,12 @@ namespace {
 
 constexpr Eigen::Index kDirectCoarsest = 1000;  ///< sparse LU on a coarsest level of at most this size
 constexpr std::size_t kMaxLevels = 30;
-constexpr double kStrongCoupling = 0.25;  ///< Notay's threshold: candidates couple at least this strongly
+constexpr double kStrongCoupling = 0.25;  ///< a partner couples at least this share of the strongest coupling
 constexpr double kMinCoarsening = 1.5;    ///< stop when a level shrinks by less than this factor ...
 constexpr double kMaxCoarseFill = 0.7;    ///< ... or keeps more than this share of the nonzeros
 constexpr int kCoarsestSweeps = 4;        ///< symmetric Gauss-Seidel sweeps when the coarsest is not factorised
 
-/// Pairwise matching (Notay 2010, Alg. 3.1, without its quality test): each state still
+/// Pairwise matching (after Notay 2010, without the quality test of Napov & Notay 2012): each state still
 /// unmatched, in order, is paired with the unmatched neighbour it is most strongly coupled to,
 /// among those coupled at least kStrongCoupling times its strongest coupling; the strength of
 /// i--j is -(a_ij + a_ji) / 2. Returns state -> pair, pairs numbered from 0; `pairs` their count.

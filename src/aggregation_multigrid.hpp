@@ -8,7 +8,7 @@
 //
 //   aggregates   double pairwise matching on the symmetrised strength -(a_ij + a_ji) / 2, so
 //                aggregates hold at most four states (Notay 2010, "An aggregation-based
-//                algebraic multigrid method", ETNA 37, Sec. 3; Napov & Notay 2012, SISC 34);
+//                algebraic multigrid method", ETNA 37; Napov & Notay 2012, SISC 34);
 //   prolongation P piecewise constant (P_ik = 1 when state i is in aggregate k);
 //   coarse matrix  A_{l+1} = P^T A_l P, an M-matrix again (each entry a sum of fine entries);
 //   cycle        a V(0,2)-cycle: the coarse correction x = P A_{l+1}^{-1} P^T b first, then a
