@@ -33,7 +33,8 @@ using RowMajorMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
 
 class AggregationMultigrid {
  public:
-  /// Builds the hierarchy of A (At = A^T, both row-major). The fine matrices are referenced,
+  /// Builds the hierarchy of A (At = A^T, both row-major and compressed, every diagonal entry
+  /// stored and positive; std::invalid_argument otherwise). The fine matrices are referenced,
   /// not copied: A and At must outlive this object. Returns a one-level hierarchy (Gauss-Seidel
   /// alone) when coarsening does not pay, as on random graphs whose coarse matrices fill in.
   AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At);
@@ -54,6 +55,7 @@ class AggregationMultigrid {
     const RowMajorMatrix* A = nullptr;   // this level's matrix ...
     const RowMajorMatrix* At = nullptr;  // ... and its transpose
     Eigen::VectorXd inverse_diagonal;
+    std::vector<int> diagonal_position[2];  // where A's ([0]) and At's ([1]) diagonal entries are stored
     std::vector<int> aggregate;          // state -> aggregate on the next level (not on the last)
     // The cycle's work on this level, for A ([0]) and for A^T ([1]):
     mutable Eigen::VectorXd b[2], x[2];  // right-hand side and correction (levels past 0)

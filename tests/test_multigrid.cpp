@@ -133,3 +133,14 @@ TEST_CASE("bicgstab: reaches the backward error it is asked for on a nonsymmetri
   CHECK(pgtruth::detail::bicgstab(multiply, precondition, Eigen::VectorXd::Zero(M.rows()), x, norm_M, 1e-13, 10) == 0);
   CHECK(x.isZero());
 }
+
+TEST_CASE("multigrid: refuses a matrix without a positive diagonal, or not compressed") {
+  RowMajorMatrix M = grid_walk(10, 0.9);
+  M.coeffRef(3, 3) = 0.0;  // coeffRef on an existing entry keeps the storage compressed
+  const RowMajorMatrix Mt = M.transpose();
+  CHECK_THROWS_AS(AggregationMultigrid(M, Mt), std::invalid_argument);
+  RowMajorMatrix loose = grid_walk(10, 0.9);
+  loose.uncompress();
+  const RowMajorMatrix loose_t = loose.transpose();
+  CHECK_THROWS_AS(AggregationMultigrid(loose, loose_t), std::invalid_argument);
+}
