@@ -238,11 +238,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const Unknowns u = number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
-  const Eigen::MatrixXd r = mdp.expected_reward();
+  out.q = mdp.expected_reward();  // r(s,a), completed to q(s,a) below
   Eigen::VectorXd r_pi(n), start(n);
   for (Index k = 0; k < n; ++k) {
     const Index s = u.state_of[k];
-    r_pi(k) = pi.row(s).dot(r.row(s));
+    r_pi(k) = pi.row(s).dot(out.q.row(s));
     start(k) = mdp.start(s);
   }
 
@@ -287,14 +287,17 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_k(k), out.occupancy(u.state_of[k]) = eta_k(k);
 
-  // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s').
-  out.q = Eigen::MatrixXd::Zero(S, A);
+  // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s'); 0 on terminal rows.
+#pragma omp parallel for schedule(static)
   for (Index s = 0; s < S; ++s) {
-    if (mdp.is_terminal(s)) continue;
+    if (mdp.is_terminal(s)) {
+      out.q.row(s).setZero();
+      continue;
+    }
     for (Index a = 0; a < A; ++a) {
       double expected_next = 0.0;
       for (const Outcome& o : mdp.outcomes_of(s, a)) expected_next += o.probability * out.v(o.next);
-      out.q(s, a) = r(s, a) + mdp.gamma * expected_next;
+      out.q(s, a) += mdp.gamma * expected_next;
     }
   }
   out.advantage = out.q.colwise() - out.v;
