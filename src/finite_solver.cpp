@@ -125,6 +125,32 @@ double inf_norm_off_identity(const RowMajorMatrix& M) {
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
 
+/// Work below which a second thread costs more than it saves: on the 2-core machine we measure
+/// on, waking an OpenMP thread takes from 0.1 to 10 ms, as long as a product with 10^6 nonzeros.
+constexpr Index kParallelNonzeros = 1'000'000;
+
+/// out = A x; on every core (Eigen's OpenMP product) only for matrices of kParallelNonzeros
+/// or more, serially below (Eigen would start threads from 20 000 nonzeros on).
+void multiply(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
+  if (A.nonZeros() >= kParallelNonzeros) {
+    out.noalias() = A * x;
+    return;
+  }
+  out.resize(A.rows());
+  for (Index i = 0; i < A.outerSize(); ++i) {
+    double sum = 0.0;
+    for (RowMajorMatrix::InnerIterator it(A, i); it; ++it) sum += it.value() * x(it.col());
+    out(i) = sum;
+  }
+}
+
+/// b - A x, computed as multiply() does.
+Eigen::VectorXd residual(const RowMajorMatrix& A, const Eigen::VectorXd& x, const Eigen::VectorXd& b) {
+  Eigen::VectorXd Ax;
+  multiply(A, x, Ax);
+  return b - Ax;
+}
+
 /// Normwise relative backward error |M x - b|_inf / (|M| |x|_inf + |b|_inf) (Rigal & Gaches 1967).
 double backward_error(const Eigen::VectorXd& residual, double norm_M, const Eigen::VectorXd& x,
                       const Eigen::VectorXd& b) {
@@ -169,15 +195,15 @@ BellmanSolves solve_direct(const RowMajorMatrix& M_rows, const Eigen::VectorXd& 
 Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationMultigrid& multigrid, bool transposed,
                              const Eigen::VectorXd& b, double norm_A, double target, const char* system,
                              long& iterations) {
-  const auto multiply = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { out.noalias() = A * y; };
+  const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multiply(A, y, out); };
   const auto precondition = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
     multigrid.apply(y, out, transposed);
   };
   Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
   double error = 0.0, tolerance = target;
   for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
-    iterations += detail::bicgstab(multiply, precondition, b, x, norm_A, tolerance, 2 * A.rows() + 100);
-    error = x.allFinite() ? backward_error(A * x - b, norm_A, x, b) : std::numeric_limits<double>::infinity();
+    iterations += detail::bicgstab(product, precondition, b, x, norm_A, tolerance, 2 * A.rows() + 100);
+    error = x.allFinite() ? backward_error(residual(A, x, b), norm_A, x, b) : std::numeric_limits<double>::infinity();
     if (error <= target) return x;
     if (!x.allFinite()) x.setZero();
   }
@@ -196,10 +222,12 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const Eigen::VectorXd& r_
   const detail::AggregationMultigrid multigrid(A, At);
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
-  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
+  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential), when
+  // they are large enough to repay waking the second thread.
   std::exception_ptr failure[2];
   long iterations[2] = {0, 0};
-#pragma omp parallel for num_threads(std::min(2, omp_get_max_threads())) schedule(static, 1)
+#pragma omp parallel for num_threads(std::min(2, omp_get_max_threads())) schedule(static, 1) \
+    if (M.nonZeros() >= kParallelNonzeros / 10)
   for (int system = 0; system < 2; ++system) try {
     if (system == 0)
       out.v = krylov_solve(A, multigrid, false, r_pi, inf_norm(M), target, "Bellman equation", iterations[0]);
@@ -264,7 +292,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const double norm_inf = inf_norm(M);
   summary.condition = inf_norm_off_identity(M) * solves.inverse_norm;
   summary.condition_is_bound = solves.inverse_is_bound;
-  summary.bellman_residual = backward_error(M * v_k - r_pi, norm_inf, v_k, r_pi);
+  summary.bellman_residual = backward_error(residual(M, v_k, r_pi), norm_inf, v_k, r_pi);
   summary.flow_residual =
       backward_error(Eigen::VectorXd(M.transpose() * eta_k) - start, one_norm(M), eta_k, start);
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
@@ -288,7 +316,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_k(k), out.occupancy(u.state_of[k]) = eta_k(k);
 
   // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s'); 0 on terminal rows.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (static_cast<Index>(mdp.outcomes.size()) >= kParallelNonzeros)
   for (Index s = 0; s < S; ++s) {
     if (mdp.is_terminal(s)) {
       out.q.row(s).setZero();
