@@ -90,7 +90,14 @@ TEST_CASE("iterative solve: the answers of value iteration on a 2 x 10^4-state G
 }
 
 TEST_CASE("iterative solve: the same bits on one thread as on two") {
-  const pgtruth::FiniteProblem p = skewed_gridworld();
+  // 150 x 150 cells: M has over 10^5 nonzeros, so on two threads the two solves run at once.
+  pgtruth::FiniteProblem p = pgtruth::test::parse_finite(R"({
+    "problem": "finite", "gamma": 0.99,
+    "generator": {"type": "gridworld", "width": 150, "height": 150, "slip": 0.1, "step_reward": -1},
+    "policy": {"type": "softmax", "features": "tabular", "theta": 0}})");
+  std::mt19937_64 rng(12);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (Eigen::Index i = 0; i < p.policy.theta.size(); ++i) p.policy.theta(i) = normal(rng);
   FiniteSolveOptions options;
   options.linear_solver = LinearSolver::iterative;
   options.compute_fisher = false;
@@ -100,6 +107,7 @@ TEST_CASE("iterative solve: the same bits on one thread as on two") {
   omp_set_num_threads(2);
   const pgtruth::FiniteSolution two = pgtruth::solve(p.mdp, p.policy, options);
   omp_set_num_threads(threads);
+  CHECK(one.summary.nonzeros >= 100000);
   CHECK(one.summary.iterations == two.summary.iterations);
   CHECK(one.v == two.v);
   CHECK(one.occupancy == two.occupancy);
