@@ -279,8 +279,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const bool iterative = options.linear_solver == LinearSolver::iterative ||
                          (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
                           mdp.gamma < 1.0);
-  const BellmanSolves solves =
-      iterative ? solve_iterative(M, r_pi, start, options.iterative_tolerance) : solve_direct(M, r_pi, start);
+  BellmanSolves solves;
+  if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
+    solves.method = "none (no state to solve for)";
+  else
+    solves = iterative ? solve_iterative(M, r_pi, start, options.iterative_tolerance) : solve_direct(M, r_pi, start);
   const Eigen::VectorXd& v_k = solves.v;
   const Eigen::VectorXd& eta_k = solves.eta;
 

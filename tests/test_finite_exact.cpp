@@ -159,3 +159,19 @@ TEST_CASE("the reported condition number is gamma |P_pi| |(I - gamma P_pi)^-1|, 
   const FiniteProblem corridor = load_case("short-corridor.json");
   CHECK(solve(corridor.mdp, corridor.policy).summary.condition == doctest::Approx(12.0).epsilon(1e-14));
 }
+
+TEST_CASE("every state terminal: nothing to solve, J = 0, by either solver") {
+  const pgtruth::FiniteProblem p = pgtruth::test::parse_finite(R"({"problem": "finite", "gamma": 0.9,
+    "states": 2, "actions": ["a"], "start": {"1": 1}, "terminal": [0, 1], "transitions": [],
+    "policy": {"type": "softmax", "features": "tabular", "theta": 0}})");
+  for (const pgtruth::LinearSolver solver : {pgtruth::LinearSolver::direct, pgtruth::LinearSolver::iterative}) {
+    pgtruth::FiniteSolveOptions options;
+    options.linear_solver = solver;
+    const pgtruth::FiniteSolution s = pgtruth::solve(p.mdp, p.policy, options);
+    CHECK(s.J == 0.0);
+    CHECK(s.summary.unknowns == 0);
+    CHECK(s.v.isZero());
+    CHECK(s.occupancy.isZero());
+    CHECK(s.gradient.isZero());
+  }
+}
