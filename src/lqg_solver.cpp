@@ -16,6 +16,8 @@ namespace pgtruth {
 
 void LqgSolveOptions::validate() const {
   if (!(max_residual > 0.0)) throw std::invalid_argument("LqgSolveOptions::max_residual must be > 0");
+  if (value_refinements < 0 || value_refinements > 10)
+    throw std::invalid_argument("LqgSolveOptions::value_refinements must be in [0, 10]");
 }
 
 std::string LqgSolveSummary::brief_report() const {
@@ -84,11 +86,12 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
                                          detail::format_number(out.spectral_radius, 6) + " >= 1, so J is infinite");
 
   const Eigen::MatrixXd Q_K = policy_state_cost(p, p.K);
-  out.P = stein.solve(Q_K);
+  out.P = stein.solve(Q_K, options.value_refinements);
   const Eigen::MatrixXd E0 = p.x0_cov + p.x0_mean * p.x0_mean.transpose();
   const Eigen::MatrixXd moment_source = p.gamma < 1.0 ? Eigen::MatrixXd(E0 + p.gamma / (1.0 - p.gamma) * step_noise(p)) : E0;
   out.state_moment = stein.solve_transposed(moment_source);
-  out.summary.method = "Stein equations by real Schur factorisation (LAPACK DGEES, SLICOT SB03MD)";
+  out.summary.method = "Stein equations by real Schur factorisation (LAPACK DGEES, SLICOT SB03MD)" +
+                       std::string(options.value_refinements > 0 ? ", P refined" : "");
   out.summary.value_residual = stein.residual(out.P, Q_K);
   out.summary.moment_residual = stein.residual_transposed(out.state_moment, moment_source);
   if (!(out.summary.value_residual <= options.max_residual && out.summary.moment_residual <= options.max_residual))

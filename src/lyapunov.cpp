@@ -54,9 +54,17 @@ Eigen::MatrixXd DiscreteLyapunovSolver::solve_with(const Eigen::MatrixXd& Q, cha
   return (X + X.transpose()) / 2.0;  // exact symmetry (SB03MD returns it up to rounding)
 }
 
-Eigen::MatrixXd DiscreteLyapunovSolver::solve(const Eigen::MatrixXd& Q) const { return solve_with(Q, 'N'); }
+Eigen::MatrixXd DiscreteLyapunovSolver::solve(const Eigen::MatrixXd& Q, int refinements) const {
+  Eigen::MatrixXd X = solve_with(Q, 'N');
+  for (int k = 0; k < refinements; ++k) X += solve_with(Q + A_.transpose() * X * A_ - X, 'N');
+  return X;
+}
 
-Eigen::MatrixXd DiscreteLyapunovSolver::solve_transposed(const Eigen::MatrixXd& Q) const { return solve_with(Q, 'T'); }
+Eigen::MatrixXd DiscreteLyapunovSolver::solve_transposed(const Eigen::MatrixXd& Q, int refinements) const {
+  Eigen::MatrixXd X = solve_with(Q, 'T');
+  for (int k = 0; k < refinements; ++k) X += solve_with(Q + A_ * X * A_.transpose() - X, 'T');
+  return X;
+}
 
 double DiscreteLyapunovSolver::residual(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) const {
   const double scale = A_.squaredNorm() * X.norm() + Q.norm();
