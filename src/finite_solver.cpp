@@ -107,20 +107,27 @@ RowMajorMatrix bellman_matrix(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, c
   return M;
 }
 
-/// The row sums (by_row) or column sums of |M - I| (off_identity) or of |M|.
-Eigen::VectorXd absolute_sums(const RowMajorMatrix& M, bool by_row, bool off_identity) {
-  Eigen::VectorXd sums = Eigen::VectorXd::Zero(M.rows());
-  for (Index i = 0; i < M.outerSize(); ++i)
-    for (RowMajorMatrix::InnerIterator it(M, i); it; ++it)
-      sums(by_row ? it.row() : it.col()) += std::abs(it.value() - (off_identity && it.row() == it.col() ? 1.0 : 0.0));
-  return sums;
-}
+/// The norms of M that the residuals and the condition number are scaled by, in one pass.
+struct MatrixNorms {
+  double inf = 0;           ///< |M|_inf, max row sum of |M|
+  double one = 0;           ///< |M|_1, max column sum of |M|
+  double off_identity = 0;  ///< |M - I|_inf = |gamma P_pi|_inf, the size of the data M is formed from
+};
 
-double inf_norm(const RowMajorMatrix& M) { return M.rows() ? absolute_sums(M, true, false).maxCoeff() : 0.0; }
-double one_norm(const RowMajorMatrix& M) { return M.rows() ? absolute_sums(M, false, false).maxCoeff() : 0.0; }
-/// |M - I|_inf = |gamma P_pi|_inf, the size of the data that M is formed from.
-double inf_norm_off_identity(const RowMajorMatrix& M) {
-  return M.rows() ? absolute_sums(M, true, true).maxCoeff() : 0.0;
+MatrixNorms norms_of(const RowMajorMatrix& M) {
+  Eigen::VectorXd columns = Eigen::VectorXd::Zero(M.cols());
+  MatrixNorms norms;
+  for (Index i = 0; i < M.outerSize(); ++i) {
+    double row = 0.0, row_off_identity = 0.0;
+    for (RowMajorMatrix::InnerIterator it(M, i); it; ++it) {
+      row += std::abs(it.value());
+      row_off_identity += std::abs(it.value() - (it.col() == i ? 1.0 : 0.0));
+      columns(it.col()) += std::abs(it.value());
+    }
+    norms.inf = std::max(norms.inf, row), norms.off_identity = std::max(norms.off_identity, row_off_identity);
+  }
+  norms.one = M.cols() ? columns.maxCoeff() : 0.0;
+  return norms;
 }
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
@@ -219,8 +226,8 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationM
                               "); try the direct solver");
 }
 
-BellmanSolves solve_iterative(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start,
-                              double target) {
+BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms, const Eigen::VectorXd& r_pi,
+                              const Eigen::VectorXd& start, double target) {
   BellmanSolves out;
   const RowMajorMatrix& A = M;
   const RowMajorMatrix At = M.transpose();
@@ -236,20 +243,20 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const Eigen::VectorXd& r_
     if (M.nonZeros() >= kParallelNonzeros / 10)
   for (int system = 0; system < 2; ++system) try {
     if (system == 0)
-      out.v = krylov_solve(A, multigrid, false, r_pi, inf_norm(M), target, "Bellman equation", iterations[0]);
+      out.v = krylov_solve(A, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
     else
-      out.eta = krylov_solve(At, multigrid, true, start, one_norm(M), target, "flow-balance equation", iterations[1]);
+      out.eta = krylov_solve(At, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
   } catch (...) {
     failure[system] = std::current_exception();
   }
   for (const std::exception_ptr& e : failure)
     if (e) std::rethrow_exception(e);
   out.iterations = iterations[0] + iterations[1];
-  const double g = inf_norm_off_identity(M);
+  const double g = norms.off_identity;
   if (g < 1.0) {
     out.inverse_norm = 1.0 / (1.0 - g), out.inverse_is_bound = true;
   } else {  // gamma = 1: the longest expected episode needs one more solve
-    out.inverse_norm = max_abs(krylov_solve(A, multigrid, false, Eigen::VectorXd::Ones(M.rows()), inf_norm(M), target,
+    out.inverse_norm = max_abs(krylov_solve(A, multigrid, false, Eigen::VectorXd::Ones(M.rows()), norms.inf, target,
                                             "expected-length equation", out.iterations));
   }
   return out;
@@ -282,6 +289,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
 
   // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
   const RowMajorMatrix M = bellman_matrix(mdp, pi, u);
+  const MatrixNorms norms = norms_of(M);
   const bool iterative = options.linear_solver == LinearSolver::iterative ||
                          (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
                           mdp.gamma < 1.0);
@@ -289,7 +297,8 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
     solves.method = "none (no state to solve for)";
   else
-    solves = iterative ? solve_iterative(M, r_pi, start, options.iterative_tolerance) : solve_direct(M, r_pi, start);
+    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance)
+                       : solve_direct(M, r_pi, start);
   const Eigen::VectorXd& v_k = solves.v;
   const Eigen::VectorXd& eta_k = solves.eta;
 
@@ -298,12 +307,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.unknowns = n;
   summary.nonzeros = M.nonZeros();
   summary.iterations = solves.iterations;
-  const double norm_inf = inf_norm(M);
-  summary.condition = inf_norm_off_identity(M) * solves.inverse_norm;
+  summary.condition = norms.off_identity * solves.inverse_norm;
   summary.condition_is_bound = solves.inverse_is_bound;
-  summary.bellman_residual = backward_error(residual(M, v_k, r_pi), norm_inf, v_k, r_pi);
+  summary.bellman_residual = backward_error(residual(M, v_k, r_pi), norms.inf, v_k, r_pi);
   summary.flow_residual =
-      backward_error(Eigen::VectorXd(M.transpose() * eta_k) - start, one_norm(M), eta_k, start);
+      backward_error(Eigen::VectorXd(M.transpose() * eta_k) - start, norms.one, eta_k, start);
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
     throw IllPosedError("", "the Bellman system I - gamma P_pi is ill-conditioned (condition number " +
                                 detail::format_number(summary.condition, 3) + " > " +
