@@ -54,28 +54,37 @@ Eigen::MatrixXd DiscreteLyapunovSolver::solve_with(const Eigen::MatrixXd& Q, cha
   return (X + X.transpose()) / 2.0;  // exact symmetry (SB03MD returns it up to rounding)
 }
 
-Eigen::MatrixXd DiscreteLyapunovSolver::solve(const Eigen::MatrixXd& Q, int refinements) const {
-  Eigen::MatrixXd X = solve_with(Q, 'N');
-  for (int k = 0; k < refinements; ++k) X += solve_with(Q + A_.transpose() * X * A_ - X, 'N');
+Eigen::MatrixXd DiscreteLyapunovSolver::residual_matrix(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q,
+                                                        char trana) const {
+  return trana == 'N' ? Eigen::MatrixXd(A_.transpose() * X * A_ - X + Q) : Eigen::MatrixXd(A_ * X * A_.transpose() - X + Q);
+}
+
+Eigen::MatrixXd DiscreteLyapunovSolver::solve_refined(const Eigen::MatrixXd& Q, char trana, int refinements) const {
+  Eigen::MatrixXd X = solve_with(Q, trana);
+  for (int k = 0; k < refinements; ++k) X += solve_with(residual_matrix(X, Q, trana), trana);
   return X;
+}
+
+Eigen::MatrixXd DiscreteLyapunovSolver::solve(const Eigen::MatrixXd& Q, int refinements) const {
+  return solve_refined(Q, 'N', refinements);
 }
 
 Eigen::MatrixXd DiscreteLyapunovSolver::solve_transposed(const Eigen::MatrixXd& Q, int refinements) const {
-  Eigen::MatrixXd X = solve_with(Q, 'T');
-  for (int k = 0; k < refinements; ++k) X += solve_with(Q + A_ * X * A_.transpose() - X, 'T');
-  return X;
+  return solve_refined(Q, 'T', refinements);
+}
+
+double DiscreteLyapunovSolver::relative_residual(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q, char trana) const {
+  const double scale = A_.squaredNorm() * X.norm() + Q.norm();
+  const double r = residual_matrix(X, Q, trana).norm();
+  return scale > 0 ? r / scale : r;
 }
 
 double DiscreteLyapunovSolver::residual(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) const {
-  const double scale = A_.squaredNorm() * X.norm() + Q.norm();
-  const double r = (A_.transpose() * X * A_ - X + Q).norm();
-  return scale > 0 ? r / scale : r;
+  return relative_residual(X, Q, 'N');
 }
 
 double DiscreteLyapunovSolver::residual_transposed(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) const {
-  const double scale = A_.squaredNorm() * X.norm() + Q.norm();
-  const double r = (A_ * X * A_.transpose() - X + Q).norm();
-  return scale > 0 ? r / scale : r;
+  return relative_residual(X, Q, 'T');
 }
 
 }  // namespace pgtruth

@@ -47,7 +47,11 @@ class DiscreteLyapunovSolver {
   double residual_transposed(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q) const;
 
  private:
+  // trana = 'N' for Aᵀ X A − X + Q = 0, 'T' for A X Aᵀ − X + Q = 0.
   Eigen::MatrixXd solve_with(const Eigen::MatrixXd& Q, char trana) const;
+  Eigen::MatrixXd solve_refined(const Eigen::MatrixXd& Q, char trana, int refinements) const;
+  Eigen::MatrixXd residual_matrix(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q, char trana) const;
+  double relative_residual(const Eigen::MatrixXd& X, const Eigen::MatrixXd& Q, char trana) const;
   Eigen::MatrixXd A_;      // the matrix itself, for residuals
   Eigen::MatrixXd schur_;  // S in A = U S Uᵀ
   Eigen::MatrixXd U_;
