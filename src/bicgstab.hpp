@@ -20,7 +20,7 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
   using Eigen::VectorXd;
   const Eigen::Index n = b.size();
   const double b_max = n ? b.cwiseAbs().maxCoeff() : 0.0;
-  // False on NaN, which then stops the iteration through !(... <= ...) below.
+  // False on NaN; an iterate gone NaN stops the loop through the checks on alpha and omega.
   const auto converged = [&](const VectorXd& r) {
     return r.norm() <= tolerance * (norm_A * x.cwiseAbs().maxCoeff() + b_max);
   };
@@ -28,13 +28,14 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
   multiply(x, t);
   r = b - t;
   if (n == 0 || converged(r)) return 0;
-  r0 = r;
   double rho = 1.0, alpha = 1.0, omega = 1.0;
-  p.setZero(), v.setZero();
+  // A new shadow residual r0 = r and search directions from zero, from the current iterate.
+  const auto restart = [&] { r0 = r, rho = alpha = omega = 1.0, p.setZero(), v.setZero(); };
+  restart();
   for (long k = 1; k <= max_iterations; ++k) {
     const double rho_next = r0.dot(r);
-    if (!(std::abs(rho_next) > 1e-30 * r0.norm() * r.norm())) {  // breakdown: restart the shadow residual
-      r0 = r, rho = alpha = omega = 1.0, p.setZero(), v.setZero();
+    if (!(std::abs(rho_next) > 1e-30 * r0.norm() * r.norm())) {  // breakdown
+      restart();
       continue;
     }
     const double beta = (rho_next / rho) * (alpha / omega);
@@ -55,7 +56,7 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
     x += alpha * y + omega * z;
     r = s - omega * t;
     if (converged(r) || !std::isfinite(omega) || !std::isfinite(alpha)) return k;
-    if (omega == 0.0) r0 = r, rho = alpha = omega = 1.0, p.setZero(), v.setZero();
+    if (omega == 0.0) restart();
   }
   return max_iterations;
 }

@@ -53,10 +53,10 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
         // Merge moves that land in the same cell: at most four outcomes.
         Outcome row[5];
         int size = 0;
-        const auto add = [&](Index next, double p) {
+        const auto add = [&](Index cell, double p) {
           for (int k = 0; k < size; ++k)
-            if (row[k].next == next) return void(row[k].probability += p);
-          row[size++] = {next, p, reward};
+            if (row[k].next == cell) return void(row[k].probability += p);
+          row[size++] = {cell, p, reward};
         };
         add(next[a], 1.0 - slip);
         for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);

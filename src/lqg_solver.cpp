@@ -111,9 +111,10 @@ LqgSolution solve(const LqgProblem& p, const LqgSolveOptions& options) {
     out.gradient_sigma = (p.formulation == Formulation::stochastic ? Eigen::MatrixXd(p.R + p.gamma * BtPB)
                                                                    : Eigen::MatrixXd(p.gamma * BtPB)) /
                          (1.0 - p.gamma);
+  }
+  if (p.gamma < 1.0 && options.compute_fisher) {
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> sigma(p.Sigma);
-    if (options.compute_fisher &&
-        sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
+    if (sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
       // F = Σ⁻¹ ⊗ X̄ (row-major theta), X̄ = (1 − γ) X; F⁺ = Σ ⊗ X̄⁺.
       const Eigen::MatrixXd Xbar = (1.0 - p.gamma) * out.state_moment;
       Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
