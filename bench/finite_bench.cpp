@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "aggregation_multigrid.hpp"
+#include "bellman_matrix.hpp"
 #include "bicgstab.hpp"
 #include "pgtruth/finite_solver.hpp"
 
@@ -58,32 +59,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 /// (the same sparse LU; or the same multigrid hierarchy and one BiCGSTAB solve to the same
 /// backward error), nothing else.
 double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterative) {
-  const Index S = m.num_states();
+  // M and r_pi over the non-terminal states, assembled as the full solve assembles them.
+  const detail::Unknowns u = detail::number_unknowns(m, std::vector<char>(m.num_states(), 1));
+  const detail::RowMajorMatrix M = detail::bellman_matrix(m, pi, u);
+  const Index S = M.rows();
   Eigen::VectorXd r = Eigen::VectorXd::Zero(S);
-  // M row by row in compressed row-major storage, entries to one column summed.
-  detail::RowMajorMatrix M(S, S);
-  M.resizeNonZeros(static_cast<Index>(m.outcomes.size()) + S);
-  std::vector<std::pair<int, double>> row;
-  int size = 0;
-  for (Index s = 0; s < S; ++s) {
-    row.assign(1, {static_cast<int>(s), 1.0});
-    if (!m.is_terminal(s))
-      for (Index a = 0; a < 4; ++a)
-        for (const Outcome& o : m.outcomes_of(s, a)) {
-          r(s) += pi(s, a) * o.probability * o.reward;
-          if (!m.is_terminal(o.next)) row.emplace_back(static_cast<int>(o.next), -m.gamma * pi(s, a) * o.probability);
-        }
-    std::sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-    for (std::size_t e = 0; e < row.size(); ++e) {
-      if (e > 0 && row[e].first == row[e - 1].first) {
-        M.valuePtr()[size - 1] += row[e].second;
-        continue;
-      }
-      M.innerIndexPtr()[size] = row[e].first, M.valuePtr()[size] = row[e].second, ++size;
-    }
-    M.outerIndexPtr()[s + 1] = size;
-  }
-  M.resizeNonZeros(size);
+  for (Index k = 0; k < S; ++k)
+    for (Index a = 0; a < m.num_actions(); ++a)
+      for (const Outcome& o : m.outcomes_of(u.state_of[k], a)) r(k) += pi(u.state_of[k], a) * o.probability * o.reward;
   if (iterative) {
     const detail::RowMajorMatrix Mt = M.transpose();  // the hierarchy's strength of coupling needs it
     const detail::AggregationMultigrid multigrid(M, Mt);

@@ -13,10 +13,10 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
-#include <utility>
 #include <vector>
 
 #include "aggregation_multigrid.hpp"
+#include "bellman_matrix.hpp"
 #include "bicgstab.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_structure.hpp"
@@ -46,66 +46,8 @@ std::string LinearSolveSummary::brief_report() const {
 namespace {
 
 using detail::RowMajorMatrix;
+using detail::Unknowns;
 using ColMajorMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
-
-/// The non-terminal states whose value is finite, numbered 0..n-1 (-1 for the others).
-struct Unknowns {
-  std::vector<Index> state_of;   ///< unknown k -> state
-  std::vector<Index> index_of;   ///< state -> unknown k, or -1
-};
-
-Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper) {
-  Unknowns u;
-  u.index_of.assign(mdp.num_states(), -1);
-  for (Index s = 0; s < mdp.num_states(); ++s)
-    if (!mdp.is_terminal(s) && proper[s]) {
-      u.index_of[s] = static_cast<Index>(u.state_of.size());
-      u.state_of.push_back(s);
-    }
-  return u;
-}
-
-/// M = I - gamma P_pi restricted to the unknowns; moves into terminal states drop out.
-/// Written row by row into compressed row-major storage, entries to one column summed.
-RowMajorMatrix bellman_matrix(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u) {
-  const Index n = static_cast<Index>(u.state_of.size());
-  Index bound = n;  // at most one entry an outcome, plus the diagonal
-  for (Index k = 0; k < n; ++k)
-    bound += mdp.outcome_begin[static_cast<std::size_t>((u.state_of[k] + 1) * mdp.num_actions())] -
-             mdp.outcome_begin[static_cast<std::size_t>(u.state_of[k] * mdp.num_actions())];
-  if (bound > std::numeric_limits<int>::max())
-    throw IllPosedError("", "the Bellman matrix I - gamma P_pi would have " + std::to_string(bound) +
-                                " entries, more than its 32-bit indices can address");
-  RowMajorMatrix M(n, n);
-  M.resizeNonZeros(bound);  // pages past the entries written are never touched
-  int* outer = M.outerIndexPtr();
-  int* column = M.innerIndexPtr();
-  double* value = M.valuePtr();
-  int size = 0;
-  outer[0] = 0;
-  for (Index k = 0; k < n; ++k) {
-    const Index s = u.state_of[k];
-    const int first = size;
-    const auto add = [&](int j, double x) {  // insertion into the row, kept sorted by column
-      int at = size;
-      while (at > first && column[at - 1] > j) --at;
-      if (at > first && column[at - 1] == j) return void(value[at - 1] += x);
-      for (int e = size; e > at; --e) column[e] = column[e - 1], value[e] = value[e - 1];
-      column[at] = j, value[at] = x, ++size;
-    };
-    add(static_cast<int>(k), 1.0);
-    for (Index a = 0; a < mdp.num_actions(); ++a) {
-      if (pi(s, a) == 0.0) continue;
-      for (const Outcome& o : mdp.outcomes_of(s, a)) {
-        const Index j = u.index_of[o.next];
-        if (j >= 0 && o.probability != 0.0) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
-      }
-    }
-    outer[k + 1] = size;
-  }
-  M.resizeNonZeros(size);
-  return M;
-}
 
 /// The norms of M that the residuals and the condition number are scaled by, in one pass.
 struct MatrixNorms {
@@ -276,7 +218,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   // With gamma = 1 the values are finite exactly on the proper states (finite_structure.hpp).
   std::vector<char> proper(S, 1);
   if (mdp.gamma == 1.0) proper = require_proper(mdp, pi).proper;
-  const Unknowns u = number_unknowns(mdp, proper);
+  const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
   out.q = mdp.expected_reward();  // r(s,a), completed to q(s,a) below
@@ -288,7 +230,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   }
 
   // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
-  const RowMajorMatrix M = bellman_matrix(mdp, pi, u);
+  const RowMajorMatrix M = detail::bellman_matrix(mdp, pi, u);
   const MatrixNorms norms = norms_of(M);
   const bool iterative = options.linear_solver == LinearSolver::iterative ||
                          (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
