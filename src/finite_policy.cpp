@@ -29,11 +29,13 @@ Index expected_num_parameters(const FiniteMdp& mdp, PolicyKind kind, Index featu
 
 namespace {
 
-/// The logits theta . phi(s, a) of one state, as a row over actions.
-Eigen::RowVectorXd logits(const FiniteMdp& mdp, const FinitePolicy& policy, Index s) {
+/// z = the logits theta . phi(s, a) of one state, as a row over actions (z has A entries).
+void logits_into(const FiniteMdp& mdp, const FinitePolicy& policy, Index s, Eigen::RowVectorXd& z) {
   const Index A = mdp.num_actions();
-  if (policy.kind == PolicyKind::softmax_tabular) return policy.theta.segment(s * A, A).transpose();
-  return (policy.features.middleRows(s * A, A) * policy.theta).transpose();
+  if (policy.kind == PolicyKind::softmax_tabular)
+    z = policy.theta.segment(s * A, A).transpose();
+  else
+    z.noalias() = (policy.features.middleRows(s * A, A) * policy.theta).transpose();
 }
 
 }  // namespace
@@ -42,14 +44,15 @@ Eigen::MatrixXd policy_probabilities(const FiniteMdp& mdp, const FinitePolicy& p
   const Index S = mdp.num_states(), A = mdp.num_actions();
   Eigen::MatrixXd pi = Eigen::MatrixXd::Zero(S, A);
   Index k = 0;  // position among non-terminal states (direct policies)
+  Eigen::RowVectorXd z(A);  // one state's logits, then exp(z - max z): no allocation per state
   for (Index s = 0; s < S; ++s) {
     if (mdp.is_terminal(s)) continue;
     if (policy.kind == PolicyKind::direct) {
       pi.row(s) = policy.theta.segment(k * A, A).transpose();
     } else {
-      const Eigen::RowVectorXd z = logits(mdp, policy, s);
-      const Eigen::RowVectorXd e = (z.array() - z.maxCoeff()).exp();
-      pi.row(s) = e / e.sum();
+      logits_into(mdp, policy, s, z);
+      z = (z.array() - z.maxCoeff()).exp();
+      pi.row(s) = z / z.sum();
     }
     ++k;
   }
@@ -100,9 +103,11 @@ Eigen::VectorXd contract_policy_derivative(const FiniteMdp& mdp, const FinitePol
                                            const Eigen::MatrixXd& pi, const Eigen::MatrixXd& W) {
   Eigen::VectorXd g = Eigen::VectorXd::Zero(policy.num_parameters());
   Index k = 0;  // position among the non-terminal states (direct policies)
+  Eigen::RowVectorXd w(mdp.num_actions());  // one row of W, copied without an allocation per state
   for (Index s = 0; s < mdp.num_states(); ++s) {
     if (mdp.is_terminal(s)) continue;
-    add_at(mdp, policy, pi, s, k++, W.row(s), g);
+    w = W.row(s);
+    add_at(mdp, policy, pi, s, k++, w, g);
   }
   return g;
 }
