@@ -6,9 +6,6 @@
 namespace pgtruth::detail {
 namespace {
 
-/// Coarsening stops at this size: on the 10^4-state gridworld, one more level and the LU of 156
-/// states set up in two thirds of the time of the LU of 625 states, and solve as fast.
-constexpr Eigen::Index kCoarsestTarget = 256;
 constexpr Eigen::Index kDirectCoarsest = 1000;  ///< sparse LU on a coarsest level of at most this size
 constexpr std::size_t kMaxLevels = 30;
 constexpr double kStrongCoupling = 0.25;  ///< a partner couples at least this share of the strongest coupling
@@ -143,7 +140,7 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMaj
     throw std::invalid_argument("AggregationMultigrid: every diagonal entry of A must be positive");
   while (levels_.size() < kMaxLevels) {
     const RowMajorMatrix& fine = *levels_.back().A;
-    if (fine.rows() <= kCoarsestTarget) break;
+    if (fine.rows() <= kDirectCoarsest) break;
     // Double pairwise aggregation: pairs of the states, then pairs of those pairs.
     int pairs = 0, quads = 0;
     const std::vector<int> pair = match_pairs(fine, *levels_.back().At, pairs);

@@ -16,8 +16,7 @@
 //                where a V(1,1)-cycle takes three (a sweep, the residual, a sweep); on the
 //                10^6-state gridworld it converges as fast per cycle (20 BiCGSTAB iterations
 //                for both systems against 22) and takes 20% less time;
-//   coarsest     coarsening stops at 256 states; the coarsest level is solved by a sparse LU
-//                when it has at most 1000 states, else by more Gauss-Seidel sweeps.
+//   coarsest     a sparse LU when it is small, else more Gauss-Seidel sweeps.
 //
 // The same hierarchy serves M^T (the flow-balance equation of the occupancy), because
 // (P^T A P)^T = P^T A^T P: only the transposed level matrices are added, and one setup serves

@@ -8,11 +8,11 @@ namespace pgtruth::detail {
 /// BiCGSTAB (van der Vorst 1992, SIAM J. Sci. Stat. Comput. 13, Alg. "Bi-CGSTAB"; Saad 2003,
 /// "Iterative Methods for Sparse Linear Systems", Alg. 7.7) on A x = b, preconditioned on the
 /// right (A B u = b, x = B u), so that r is the residual b - A x of the iterate itself.
-/// Continues from the x given. Stops when the recurrence residual r satisfies
-///   |r|_inf <= tolerance (norm_A |x|_inf + |b|_inf),
-/// the normwise backward error that the caller then certifies on the true residual (the two
-/// agree as long as the recurrence follows the true residual), or after max_iterations. (The
-/// 2-norm, up to sqrt(n) times larger, took one to two iterations more on the gridworlds.) `multiply(y, out)` sets out = A y; `precondition(y, out)` sets out = B y.
+/// Continues from the x given. Stops when the recurrence residual satisfies
+///   |r|_2 <= tolerance (norm_A |x|_inf + |b|_inf),
+/// which bounds the normwise backward error |r|_inf / (norm_A |x|_inf + |b|_inf) by tolerance
+/// as long as the recurrence follows the true residual (the caller certifies that), or after
+/// max_iterations. `multiply(y, out)` sets out = A y; `precondition(y, out)` sets out = B y.
 /// A breakdown (r0 . r = 0) restarts from the current iterate. Returns the iterations taken.
 template <class Multiply, class Precondition>
 long bicgstab(const Multiply& multiply, const Precondition& precondition, const Eigen::VectorXd& b,
@@ -20,11 +20,9 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
   using Eigen::VectorXd;
   const Eigen::Index n = b.size();
   const double b_max = n ? b.cwiseAbs().maxCoeff() : 0.0;
-  // False on NaN (the maxima propagate it); an iterate gone NaN stops the loop through the
-  // checks on alpha and omega.
+  // False on NaN; an iterate gone NaN stops the loop through the checks on alpha and omega.
   const auto converged = [&](const VectorXd& r) {
-    return r.cwiseAbs().template maxCoeff<Eigen::PropagateNaN>() <=
-           tolerance * (norm_A * x.cwiseAbs().template maxCoeff<Eigen::PropagateNaN>() + b_max);
+    return r.norm() <= tolerance * (norm_A * x.cwiseAbs().maxCoeff() + b_max);
   };
   VectorXd r(n), r0(n), p(n), v(n), s(n), t(n), y(n), z(n);
   multiply(x, t);

@@ -64,9 +64,8 @@ TEST_CASE("generated cases solve, and their gradient matches the policy-gradient
   const FiniteProblem grid = test::load_case("gridworld-100x100.json");
   CHECK(grid.mdp.num_states() == 10000);
   const FiniteSolution sol = solve(grid.mdp, grid.policy);
-  // Solved iteratively (10^4 unknowns): certified to the default iterative tolerance, 1e-13.
-  CHECK(sol.summary.bellman_residual <= 1e-13);
-  CHECK(sol.summary.flow_residual <= 1e-13);
+  CHECK(sol.summary.bellman_residual < 1e-14);
+  CHECK(sol.summary.flow_residual < 1e-14);
   const FiniteProblem garnet = test::load_case("garnet-1000.json");
   const FiniteSolution gs = solve(garnet.mdp, garnet.policy);
   CHECK(gs.expected_length == doctest::Approx(20.0).epsilon(1e-12));  // no terminal states: 1/(1 - gamma)
