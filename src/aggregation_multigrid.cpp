@@ -104,8 +104,8 @@ void gauss_seidel(const RowMajorMatrix& A, const std::vector<int>& diagonal_posi
   double* xs = x.data();
   const int n = static_cast<int>(A.rows()), step = forward ? 1 : -1;
   // The value just written, kept in a register for the next row: reading it back from memory
-  // would put a store-to-load forwarding delay into the chain (sweeps 18% faster on the
-  // 10^4-state grid, the same bits).
+  // puts a store-to-load forwarding delay into the chain (sweeps timed alone on a 10^4-state
+  // grid: 3.4 ns a row instead of 4.1; the same bits).
   double previous = 0.0;
   for (int k = 0, i = forward ? 0 : n - 1; k < n; ++k, i += step) {
     const int begin = outer[i], end = outer[i + 1];
