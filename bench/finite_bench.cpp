@@ -63,10 +63,9 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
   const detail::Unknowns u = detail::number_unknowns(m, std::vector<char>(m.num_states(), 1));
   const detail::RowMajorMatrix M = detail::bellman_matrix(m, pi, u);
   const Index S = M.rows();
-  Eigen::VectorXd r = Eigen::VectorXd::Zero(S);
-  for (Index k = 0; k < S; ++k)
-    for (Index a = 0; a < m.num_actions(); ++a)
-      for (const Outcome& o : m.outcomes_of(u.state_of[k], a)) r(k) += pi(u.state_of[k], a) * o.probability * o.reward;
+  const Eigen::MatrixXd r_sa = m.expected_reward();
+  Eigen::VectorXd r(S);
+  for (Index k = 0; k < S; ++k) r(k) = pi.row(u.state_of[k]).dot(r_sa.row(u.state_of[k]));
   if (iterative) {
     const detail::RowMajorMatrix Mt = M.transpose();  // the hierarchy's strength of coupling needs it
     const detail::AggregationMultigrid multigrid(M, Mt);

@@ -46,11 +46,10 @@ void check_agreement(const pgtruth::FiniteProblem& p) {
   }
 }
 
-/// The gridworld-100x100 case under a policy with random logits (normal, sd 1): its chain
-/// drifts, so M is far from symmetric.
-pgtruth::FiniteProblem skewed_gridworld() {
-  pgtruth::FiniteProblem p = pgtruth::test::load_case("gridworld-100x100.json");
-  std::mt19937_64 rng(11);
+/// p under a policy with random logits (normal, sd 1, drawn from `seed`): on a gridworld its
+/// chain drifts, so M is far from symmetric.
+pgtruth::FiniteProblem with_random_logits(pgtruth::FiniteProblem p, unsigned seed) {
+  std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
   for (Eigen::Index i = 0; i < p.policy.theta.size(); ++i) p.policy.theta(i) = normal(rng);
   return p;
@@ -67,7 +66,7 @@ TEST_CASE("iterative solve: the same answers as the sparse LU on every shipped f
 }
 
 TEST_CASE("iterative solve: the same answers as the sparse LU on a gridworld under a skewed policy") {
-  check_agreement(skewed_gridworld());
+  check_agreement(with_random_logits(pgtruth::test::load_case("gridworld-100x100.json"), 11));
 }
 
 TEST_CASE("iterative solve: the answers of value iteration on a 2 x 10^4-state Garnet MDP") {
@@ -91,13 +90,10 @@ TEST_CASE("iterative solve: the answers of value iteration on a 2 x 10^4-state G
 
 TEST_CASE("iterative solve: the same bits on one thread as on two") {
   // 150 x 150 cells: M has over 10^5 nonzeros, so on two threads the two solves run at once.
-  pgtruth::FiniteProblem p = pgtruth::test::parse_finite(R"({
+  const pgtruth::FiniteProblem p = with_random_logits(pgtruth::test::parse_finite(R"({
     "problem": "finite", "gamma": 0.99,
     "generator": {"type": "gridworld", "width": 150, "height": 150, "slip": 0.1, "step_reward": -1},
-    "policy": {"type": "softmax", "features": "tabular", "theta": 0}})");
-  std::mt19937_64 rng(12);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  for (Eigen::Index i = 0; i < p.policy.theta.size(); ++i) p.policy.theta(i) = normal(rng);
+    "policy": {"type": "softmax", "features": "tabular", "theta": 0}})"), 12);
   FiniteSolveOptions options;
   options.linear_solver = LinearSolver::iterative;
   options.compute_fisher = false;
