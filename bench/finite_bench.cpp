@@ -39,14 +39,13 @@ FiniteMdp gridworld(Index W, double slip, double gamma) {
     const Index r = s / W + dr[move], c = s % W + dc[move];
     return (r < 0 || r >= W || c < 0 || c >= W) ? s : r * W + c;
   };
-  m.outcome_begin.push_back(0);
   for (Index s = 0; s < S; ++s)
     for (int a = 0; a < A; ++a) {
       if (!m.is_terminal(s)) {
-        m.outcomes.push_back({target(s, a), 1.0 - slip, -1.0});
-        for (int move = 0; move < 4; ++move) m.outcomes.push_back({target(s, move), slip / 4, -1.0});
+        m.add_outcome(target(s, a), 1.0 - slip, -1.0);
+        for (int move = 0; move < 4; ++move) m.add_outcome(target(s, move), slip / 4, -1.0);
       }
-      m.outcome_begin.push_back(static_cast<Index>(m.outcomes.size()));
+      m.end_row();
     }
   return m;
 }

@@ -10,6 +10,7 @@ namespace pgtruth::detail {
 Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper) {
   Unknowns u;
   u.index_of.assign(mdp.num_states(), -1);
+  u.state_of.reserve(static_cast<std::size_t>(mdp.num_states()));
   for (Index s = 0; s < mdp.num_states(); ++s)
     if (!mdp.is_terminal(s) && proper[s]) {
       u.index_of[s] = static_cast<Index>(u.state_of.size());

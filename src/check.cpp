@@ -80,7 +80,7 @@ struct FiniteModel {
 
   Index sample_action(Rng& rng, Index s) const { return rng.categorical(solution.policy.row(s), mdp().num_actions()); }
 
-  const Outcome& sample_outcome(Rng& rng, Index s, Index a) const { return detail::sample_outcome(rng, mdp(), s, a); }
+  Outcome sample_outcome(Rng& rng, Index s, Index a) const { return detail::sample_outcome(rng, mdp(), s, a); }
 
   Eigen::VectorXd score(Index s, Index a) const { return pgtruth::score(mdp(), problem.policy, solution.policy, s, a); }
   void score_into(Index s, Index a, Eigen::VectorXd& psi) const {

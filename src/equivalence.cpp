@@ -102,13 +102,12 @@ FiniteMdp deterministic_mdp(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
   d.action_names = {"mu(s)"};
   d.start = mdp.start;
   d.terminal = mdp.terminal;
-  d.outcome_begin.push_back(0);
   for (Index s = 0; s < mdp.num_states(); ++s) {
     if (!mdp.is_terminal(s))
       for (Index a = 0; a < mdp.num_actions(); ++a)
         for (const Outcome& o : mdp.outcomes_of(s, a))
-          if (pi(s, a) > 0.0) d.outcomes.push_back({o.next, pi(s, a) * o.probability, o.reward});
-    d.outcome_begin.push_back(static_cast<Index>(d.outcomes.size()));
+          if (pi(s, a) > 0.0) d.add_outcome(o.next, pi(s, a) * o.probability, o.reward);
+    d.end_row();
   }
   return d;
 }

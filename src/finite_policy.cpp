@@ -4,14 +4,6 @@
 
 namespace pgtruth {
 
-Eigen::MatrixXd FiniteMdp::expected_reward() const {
-  Eigen::MatrixXd r = Eigen::MatrixXd::Zero(num_states(), num_actions());
-  for (Index s = 0; s < num_states(); ++s)
-    for (Index a = 0; a < num_actions(); ++a)
-      for (const Outcome& o : outcomes_of(s, a)) r(s, a) += o.probability * o.reward;
-  return r;
-}
-
 Index expected_num_parameters(const FiniteMdp& mdp, PolicyKind kind, Index feature_dim) {
   switch (kind) {
     case PolicyKind::softmax_tabular:

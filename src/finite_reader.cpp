@@ -17,18 +17,21 @@ constexpr std::int64_t kMaxCount = 100'000'000;
 
 
 /// Names of states or actions: a count n (names "0".."n-1") or an array of unique strings.
+/// The table looks names up in a list it does not own (the MDP's), so it costs no copy.
 struct NameTable {
   std::string what;  // "state" or "action"
-  std::vector<std::string> names;
+  const std::vector<std::string>* list = nullptr;
   /// name -> index, built on the first lookup by name (a generated million-state problem
   /// whose policy never names a state does not pay for it).
   mutable std::unordered_map<std::string, Index> index;
 
-  static NameTable read(const JsonNode& node, const std::string& what) {
-    NameTable t{what, {}, {}};
+  /// Reads the names into `names` and returns the table over them.
+  static NameTable read(const JsonNode& node, const std::string& what, std::vector<std::string>& names) {
+    NameTable t{what, &names, {}};
+    names.clear();
     if (node.is_number()) {
       const auto n = node.integer(1, kMaxCount);
-      for (std::int64_t i = 0; i < n; ++i) t.names.push_back(std::to_string(i));
+      for (std::int64_t i = 0; i < n; ++i) names.push_back(std::to_string(i));
     } else if (node.is_array()) {
       if (node.size() == 0) node.fail("expected at least one " + what);
       for (std::size_t i = 0; i < node.size(); ++i) {
@@ -36,10 +39,9 @@ struct NameTable {
         const std::string& s = name.string();
         if (s.empty()) name.fail("a " + what + " name must not be empty");
         if (t.index.count(s)) name.fail("the " + what + " \"" + s + "\" is named twice");
-        t.names.push_back(s);
+        names.push_back(s);
         t.index.emplace(s, static_cast<Index>(i));
       }
-      return t;
     } else {
       node.fail("expected a count or an array of " + what + " names, found " + describe_type(node.json()));
     }
@@ -48,10 +50,11 @@ struct NameTable {
 
   /// The table of names already known (a generated problem's).
   static NameTable of(const std::vector<std::string>& names, const std::string& what) {
-    return NameTable{what, names, {}};
+    return NameTable{what, &names, {}};
   }
 
-  Index size() const { return static_cast<Index>(names.size()); }
+  Index size() const { return static_cast<Index>(list->size()); }
+  const std::string& name(Index i) const { return (*list)[static_cast<std::size_t>(i)]; }
 
   /// A reference by name (a string) or by index (an integer).
   Index resolve(const JsonNode& node) const {
@@ -63,7 +66,7 @@ struct NameTable {
   /// A reference by name only (an object's member name); `node` is where to complain.
   Index resolve_name(const JsonNode& node, const std::string& name) const {
     if (index.empty())
-      for (std::size_t i = 0; i < names.size(); ++i) index.emplace(names[i], static_cast<Index>(i));
+      for (std::size_t i = 0; i < list->size(); ++i) index.emplace((*list)[i], static_cast<Index>(i));
     const auto it = index.find(name);
     if (it == index.end()) node.fail("unknown " + what + " \"" + name + "\"");
     return it->second;
@@ -110,7 +113,7 @@ std::vector<char> read_terminal(const std::optional<JsonNode>& node, const NameT
   for (std::size_t i = 0; i < node->size(); ++i) {
     const JsonNode ref = node->at(i);
     const Index s = states.resolve(ref);
-    if (terminal[s]) ref.fail("the state \"" + states.names[s] + "\" is listed twice");
+    if (terminal[s]) ref.fail("the state \"" + states.name(s) + "\" is listed twice");
     terminal[s] = 1;
   }
   return terminal;
@@ -165,11 +168,11 @@ Rows read_transition_list(const JsonNode& list, const NameTable& states, const N
     const JsonNode state = entry.at("state");
     const Index s = states.resolve(state);
     if (terminal[s])
-      state.fail("\"" + states.names[s] + "\" is a terminal state, which has no transitions");
+      state.fail("\"" + states.name(s) + "\" is a terminal state, which has no transitions");
     const Index a = actions.resolve(entry.at("action"));
     const auto row = static_cast<std::size_t>(s * A + a);
     if (given_at[row] >= 0)
-      entry.fail("state \"" + states.names[s] + "\", action \"" + actions.names[a] +
+      entry.fail("state \"" + states.name(s) + "\", action \"" + actions.name(a) +
                  "\" is given twice (first at " + list.where() + "/" + std::to_string(given_at[row]) + ")");
     given_at[row] = static_cast<std::int64_t>(i);
     const auto reward = entry.find("reward");
@@ -178,7 +181,7 @@ Rows read_transition_list(const JsonNode& list, const NameTable& states, const N
   for (Index s = 0; s < states.size(); ++s)
     for (Index a = 0; a < A; ++a)
       if (!terminal[s] && given_at[static_cast<std::size_t>(s * A + a)] < 0)
-        list.fail("no entry for state \"" + states.names[s] + "\", action \"" + actions.names[a] +
+        list.fail("no entry for state \"" + states.name(s) + "\", action \"" + actions.name(a) +
                   "\" (every action of every non-terminal state needs one)");
   return rows;
 }
@@ -215,11 +218,10 @@ Rows read_dense(const JsonNode& P, const JsonNode& R, const NameTable& states,
   return rows;
 }
 
-void pack_rows(Rows rows, FiniteMdp& mdp) {
-  mdp.outcome_begin.assign(1, 0);
-  for (auto& row : rows) {
-    mdp.outcomes.insert(mdp.outcomes.end(), row.begin(), row.end());
-    mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
+void pack_rows(const Rows& rows, FiniteMdp& mdp) {
+  for (const auto& row : rows) {
+    for (const Outcome& o : row) mdp.add_outcome(o.next, o.probability, o.reward);
+    mdp.end_row();
   }
 }
 
@@ -258,8 +260,8 @@ Eigen::MatrixXd read_features(const JsonNode& node, const FiniteMdp& mdp, const 
       auto phi = given[static_cast<std::size_t>(s * A + a)];
       if (!phi) phi = given[static_cast<std::size_t>(S * A + a)];
       if (!phi)
-        node.fail("no feature vector for state \"" + states.names[s] + "\", action \"" +
-                  actions.names[a] + "\" (give one under \"" + states.names[s] + "\" or \"*\")");
+        node.fail("no feature vector for state \"" + states.name(s) + "\", action \"" +
+                  actions.name(a) + "\" (give one under \"" + states.name(s) + "\" or \"*\")");
       for (std::size_t k = 0; k < *dim; ++k) features(s * A + a, static_cast<Index>(k)) = phi->json()[k].get<double>();
     }
   }
@@ -335,17 +337,18 @@ FiniteProblem read_finite_problem(const JsonNode& root) {
   if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
     gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma, 15));
 
+  NameTable states, actions;
   if (const auto generator = root.find("generator")) {
     // "generator" replaces states, actions, start, terminal and the transitions (spec §1).
     for (const char* key : {"states", "actions", "start", "terminal", "transitions", "P", "R"})
       if (const auto given = root.find(key))
         given->fail(std::string("\"") + key + "\" cannot be given with \"generator\", which generates it");
     generate_mdp(*generator, mdp);
+    states = NameTable::of(mdp.state_names, "state");
+    actions = NameTable::of(mdp.action_names, "action");
   } else {
-    const NameTable states = NameTable::read(root.at("states"), "state");
-    const NameTable actions = NameTable::read(root.at("actions"), "action");
-    mdp.state_names = states.names;
-    mdp.action_names = actions.names;
+    states = NameTable::read(root.at("states"), "state", mdp.state_names);
+    actions = NameTable::read(root.at("actions"), "action", mdp.action_names);
     mdp.terminal = read_terminal(root.find("terminal"), states);
     mdp.start = read_start(root.at("start"), states);
 
@@ -361,8 +364,6 @@ FiniteProblem read_finite_problem(const JsonNode& root) {
       pack_rows(read_dense(root.at("P"), root.at("R"), states, actions, mdp.terminal), mdp);
     }
   }
-  const NameTable states = NameTable::of(mdp.state_names, "state");
-  const NameTable actions = NameTable::of(mdp.action_names, "action");
   problem.policy = read_policy(root.at("policy"), mdp, states, actions);
   if (mdp.gamma == 1.0) require_proper(mdp, policy_probabilities(mdp, problem.policy));
   return problem;

@@ -275,7 +275,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_k(k), out.occupancy(u.state_of[k]) = eta_k(k);
 
   // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s'); 0 on terminal rows.
-#pragma omp parallel for schedule(static) if (static_cast<Index>(mdp.outcomes.size()) >= kParallelNonzeros)
+#pragma omp parallel for schedule(static) if (mdp.num_outcomes() >= kParallelNonzeros)
   for (Index s = 0; s < S; ++s) {
     if (mdp.is_terminal(s)) {
       out.q.row(s).setZero();

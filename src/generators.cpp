@@ -17,6 +17,14 @@ void name_states(FiniteMdp& mdp, Index S) {
   for (Index s = 0; s < S; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
 }
 
+/// Room for `rows` rows of at most `outcomes` outcomes in all, each row with one reward.
+void reserve(FiniteMdp& mdp, Index rows, Index outcomes) {
+  mdp.outcome_begin.reserve(static_cast<std::size_t>(rows) + 1);
+  mdp.row_reward.reserve(static_cast<std::size_t>(rows));
+  mdp.outcome_next.reserve(static_cast<std::size_t>(outcomes));
+  mdp.outcome_probability.reserve(static_cast<std::size_t>(outcomes));
+}
+
 /// Gridworld (spec §1): cells row * W + column, row 0 at the top; with probability 1 − slip the
 /// intended move, with probability slip one of the four moves uniformly (the intended one
 /// included); off-grid moves stay; the bottom-right cell is terminal; start uniform over cells.
@@ -42,9 +50,7 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
     next[0] = r > 0 ? s - W : s, next[1] = r < H - 1 ? s + W : s;
     next[2] = c > 0 ? s - 1 : s, next[3] = c < W - 1 ? s + 1 : s;
   };
-  mdp.outcome_begin.reserve(static_cast<std::size_t>(S) * 4 + 1);
-  mdp.outcome_begin.assign(1, 0);
-  mdp.outcomes.reserve(static_cast<std::size_t>(S) * 16);
+  reserve(mdp, S * 4, S * 16);
   Index next[4];
   for (Index s = 0; s < S; ++s) {
     targets(s, next);
@@ -61,9 +67,9 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
         add(next[a], 1.0 - slip);
         for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
         for (int k = 0; k < size; ++k)
-          if (row[k].probability > 0.0) mdp.outcomes.push_back(row[k]);
+          if (row[k].probability > 0.0) mdp.add_outcome(row[k].next, row[k].probability, row[k].reward);
       }
-      mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
+      mdp.end_row();
     }
   }
 }
@@ -84,9 +90,7 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
   mdp.terminal.assign(static_cast<std::size_t>(S), 0);
   Rng rng(seed, 0);
   const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
-  mdp.outcome_begin.reserve(static_cast<std::size_t>(S * A) + 1);
-  mdp.outcome_begin.assign(1, 0);
-  mdp.outcomes.reserve(static_cast<std::size_t>(S * A * b));
+  reserve(mdp, S * A, S * A * b);
   std::vector<Index> successors;
   std::vector<double> cuts;
   for (Index s = 0; s < S; ++s)
@@ -103,9 +107,9 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
       const double reward = rng.uniform();
       for (Index k = 0; k < b; ++k) {
         const double p = cuts[static_cast<std::size_t>(k + 1)] - cuts[static_cast<std::size_t>(k)];
-        if (p > 0.0) mdp.outcomes.push_back({successors[static_cast<std::size_t>(k)], p, reward});
+        if (p > 0.0) mdp.add_outcome(successors[static_cast<std::size_t>(k)], p, reward);
       }
-      mdp.outcome_begin.push_back(static_cast<Index>(mdp.outcomes.size()));
+      mdp.end_row();
     }
 }
 

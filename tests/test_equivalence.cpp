@@ -61,6 +61,6 @@ TEST_CASE("finite MDPs (Theorem 1): the D-MDP of eq. 47 has the same transitions
 TEST_CASE("finite: a D-MDP whose transitions are off by 1e-6 is reported") {
   const FiniteProblem problem = test::load_case("two-state.json");
   FinitePair pair = solve_both_formulations(problem);
-  pair.d_mdp.outcomes[0].probability += 1e-6;
+  pair.d_mdp.outcome_probability[0] += 1e-6;
   CHECK(!finite_equivalence(problem, pair).identities[0].holds());
 }

@@ -8,9 +8,16 @@
 ///    v = 0, q = 0 and the occupancy is 0 there, and its transition rows are empty;
 ///  * the transitions of (s, a) are kept sparse, as a list of outcomes (next state,
 ///    probability, reward of that outcome); row index s * num_actions + a.
+///
+/// The outcomes are stored as parallel arrays in compressed rows, 12 bytes an outcome when
+/// every outcome of a row earns the same reward (the reward is then kept once for the row),
+/// 20 otherwise: on a million-state gridworld the table is 16 million outcomes, and reading
+/// it is a large part of a solve. Build it with add_outcome() and end_row(); read it with
+/// outcomes_of().
 
 #include <Eigen/Core>
-#include <span>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,18 +38,64 @@ struct FiniteMdp {
   std::vector<std::string> action_names;
   Eigen::VectorXd start;        ///< initial distribution over states
   std::vector<char> terminal;   ///< terminal[s] != 0 for terminal states
-  /// Outcomes of row s*A + a are outcomes[outcome_begin[row] .. outcome_begin[row + 1]).
-  std::vector<Index> outcome_begin;
-  std::vector<Outcome> outcomes;
+
+  /// The outcomes k of row s*A + a are outcome_begin[row] <= k < outcome_begin[row + 1]:
+  std::vector<Index> outcome_begin{0};
+  std::vector<std::int32_t> outcome_next;   ///< s' of outcome k
+  std::vector<double> outcome_probability;  ///< P(s' | s, a) of outcome k
+  /// The reward of outcome k: outcome_reward[k], or, while outcome_reward is empty (every
+  /// row's outcomes earn one reward), row_reward[row].
+  std::vector<double> outcome_reward;
+  std::vector<double> row_reward;
 
   Index num_states() const { return static_cast<Index>(state_names.size()); }
   Index num_actions() const { return static_cast<Index>(action_names.size()); }
+  Index num_outcomes() const { return static_cast<Index>(outcome_next.size()); }
   bool is_terminal(Index s) const { return terminal[static_cast<std::size_t>(s)] != 0; }
 
-  std::span<const Outcome> outcomes_of(Index s, Index a) const {
-    const auto row = static_cast<std::size_t>(s * num_actions() + a);
-    return {outcomes.data() + outcome_begin[row], outcomes.data() + outcome_begin[row + 1]};
+  /// Appends an outcome to the row being built (rows are built in order s*A + a).
+  void add_outcome(Index next, double probability, double reward);
+  /// Closes the row being built; a row with no outcome (a terminal state's) is closed as well.
+  void end_row();
+
+  /// Outcome k, which belongs to row `row` (= s * A + a).
+  Outcome outcome(Index row, Index k) const {
+    const auto j = static_cast<std::size_t>(k);
+    return {outcome_next[j], outcome_probability[j],
+            outcome_reward.empty() ? row_reward[static_cast<std::size_t>(row)] : outcome_reward[j]};
   }
+
+  /// The outcomes of one row, as a range of Outcome values.
+  class Outcomes {
+   public:
+    class iterator {
+     public:
+      using value_type = Outcome;
+      using difference_type = std::ptrdiff_t;
+      iterator(const FiniteMdp* mdp, Index row, Index k) : mdp_(mdp), row_(row), k_(k) {}
+      Outcome operator*() const { return mdp_->outcome(row_, k_); }
+      iterator& operator++() { return ++k_, *this; }
+      bool operator==(const iterator& other) const { return k_ == other.k_; }
+
+     private:
+      const FiniteMdp* mdp_;
+      Index row_, k_;
+    };
+    Outcomes(const FiniteMdp& mdp, Index row)
+        : mdp_(&mdp), row_(row), begin_(mdp.outcome_begin[static_cast<std::size_t>(row)]),
+          end_(mdp.outcome_begin[static_cast<std::size_t>(row) + 1]) {}
+    std::size_t size() const { return static_cast<std::size_t>(end_ - begin_); }
+    bool empty() const { return begin_ == end_; }
+    /// The i-th outcome of the row.
+    Outcome operator[](std::size_t i) const { return mdp_->outcome(row_, begin_ + static_cast<Index>(i)); }
+    iterator begin() const { return {mdp_, row_, begin_}; }
+    iterator end() const { return {mdp_, row_, end_}; }
+
+   private:
+    const FiniteMdp* mdp_;
+    Index row_, begin_, end_;
+  };
+  Outcomes outcomes_of(Index s, Index a) const { return {*this, s * num_actions() + a}; }
 
   /// r(s, a) = sum_{s'} P(s'|s, a) reward(s, a, s'), an S x A matrix (0 on terminal rows).
   Eigen::MatrixXd expected_reward() const;

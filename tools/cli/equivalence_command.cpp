@@ -49,7 +49,7 @@ void perturb(LqgPair& pair, double eps) {
 void perturb(FinitePair& pair, double eps) {
   pair.D.v *= 1.0 + eps;
   pair.D.occupancy *= 1.0 + eps;
-  for (Outcome& o : pair.d_mdp.outcomes) o.probability *= 1.0 + eps;
+  for (double& p : pair.d_mdp.outcome_probability) p *= 1.0 + eps;
 }
 
 void print_report(std::ostream& out, const std::string& title, const EquivalenceReport& r) {
