@@ -14,6 +14,7 @@
 #include <fstream>
 #include <string>
 
+#include "pgtruth/allocator.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_solver.hpp"
 #include "pgtruth/lqg_solver.hpp"
@@ -44,6 +45,7 @@ LinearSolver parse_solver(const char* name) {
 
 int main(int argc, char** argv) try {
   if (argc < 3) return std::fprintf(stderr, "usage: pgtruth_bench_solve FILE OUT [--solver auto|direct|iterative]\n"), 2;
+  keep_freed_memory_for_reuse();  // as the pgtruth command does
   const std::string out = argv[2];
   FiniteSolveOptions finite_options;
   finite_options.compute_fisher = false;
