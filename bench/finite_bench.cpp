@@ -60,11 +60,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterative) {
   // M and r_pi over the non-terminal states, assembled as the full solve assembles them.
   const detail::Unknowns u = detail::number_unknowns(m, std::vector<char>(m.num_states(), 1));
-  const detail::RowMajorMatrix M = detail::bellman_matrix(m, pi, u);
+  const detail::BellmanSystem system = detail::bellman_system(m, pi, u);
+  const detail::RowMajorMatrix& M = system.M;
+  const Eigen::VectorXd& r = system.r_pi;
   const Index S = M.rows();
-  const Eigen::MatrixXd r_sa = m.expected_reward();
-  Eigen::VectorXd r(S);
-  for (Index k = 0; k < S; ++k) r(k) = pi.row(u.state_of[k]).dot(r_sa.row(u.state_of[k]));
   if (iterative) {
     const detail::RowMajorMatrix Mt = M.transpose();  // the hierarchy's strength of coupling needs it
     const detail::AggregationMultigrid multigrid(M, Mt);

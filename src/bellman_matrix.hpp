@@ -1,6 +1,7 @@
 #pragma once
-// Internal: the Bellman matrix M = I - gamma P_pi of a finite MDP under a policy, over the
-// states whose value is unknown (shared by the solver and the benchmark's baseline evaluation).
+// Internal: the Bellman system of a finite MDP under a policy, over the states whose value is
+// unknown: M = I - gamma P_pi, r_pi, and r(s, a), assembled in one pass over the transitions
+// (shared by the solver and the benchmark's baseline evaluation).
 #include <Eigen/Core>
 #include <vector>
 
@@ -18,9 +19,23 @@ struct Unknowns {
 /// Numbers the non-terminal states s with proper[s] (all of them when gamma < 1).
 Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper);
 
-/// M = I - gamma P_pi restricted to the unknowns; moves into terminal states drop out.
-/// Written row by row into compressed row-major storage, entries to one column summed.
+/// The norms of M that residuals and the condition number are scaled by.
+struct MatrixNorms {
+  double inf = 0;           ///< |M|_inf, max row sum of |M|
+  double one = 0;           ///< |M|_1, max column sum of |M|
+  double off_identity = 0;  ///< |M - I|_inf = |gamma P_pi|_inf, the size of the data M is formed from
+};
+
+struct BellmanSystem {
+  Eigen::MatrixXd r;     ///< r(s, a) of every state, as FiniteMdp::expected_reward computes it
+  Eigen::VectorXd r_pi;  ///< r_pi(k) = sum_a pi(a|s) r(s, a) at s = state_of[k]
+  RowMajorMatrix M;      ///< M = I - gamma P_pi over the unknowns; moves into other states drop out
+  MatrixNorms norms;     ///< of M
+};
+
+/// Assembles the system reading each outcome once: M row by row into compressed row-major
+/// storage (entries to one column summed, in the order of the actions and their outcomes).
 /// Throws IllPosedError when M would need more entries than 32-bit indices address.
-RowMajorMatrix bellman_matrix(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u);
+BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u);
 
 }  // namespace pgtruth::detail

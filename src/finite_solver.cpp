@@ -46,31 +46,9 @@ std::string LinearSolveSummary::brief_report() const {
 namespace {
 
 using detail::RowMajorMatrix;
+using detail::MatrixNorms;
 using detail::Unknowns;
 using ColMajorMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
-
-/// The norms of M that the residuals and the condition number are scaled by, in one pass.
-struct MatrixNorms {
-  double inf = 0;           ///< |M|_inf, max row sum of |M|
-  double one = 0;           ///< |M|_1, max column sum of |M|
-  double off_identity = 0;  ///< |M - I|_inf = |gamma P_pi|_inf, the size of the data M is formed from
-};
-
-MatrixNorms norms_of(const RowMajorMatrix& M) {
-  Eigen::VectorXd columns = Eigen::VectorXd::Zero(M.cols());
-  MatrixNorms norms;
-  for (Index i = 0; i < M.outerSize(); ++i) {
-    double row = 0.0, row_off_identity = 0.0;
-    for (RowMajorMatrix::InnerIterator it(M, i); it; ++it) {
-      row += std::abs(it.value());
-      row_off_identity += std::abs(it.value() - (it.col() == i ? 1.0 : 0.0));
-      columns(it.col()) += std::abs(it.value());
-    }
-    norms.inf = std::max(norms.inf, row), norms.off_identity = std::max(norms.off_identity, row_off_identity);
-  }
-  norms.one = M.cols() ? columns.maxCoeff() : 0.0;
-  return norms;
-}
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
 
@@ -221,17 +199,15 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
-  out.q = mdp.expected_reward();  // r(s,a), completed to q(s,a) below
-  Eigen::VectorXd r_pi(n), start(n);
-  for (Index k = 0; k < n; ++k) {
-    const Index s = u.state_of[k];
-    r_pi(k) = pi.row(s).dot(out.q.row(s));
-    start(k) = mdp.start(s);
-  }
+  detail::BellmanSystem system = detail::bellman_system(mdp, pi, u);
+  out.q = std::move(system.r);  // r(s,a), completed to q(s,a) below
+  const Eigen::VectorXd& r_pi = system.r_pi;
+  const RowMajorMatrix& M = system.M;
+  const MatrixNorms& norms = system.norms;
+  Eigen::VectorXd start(n);
+  for (Index k = 0; k < n; ++k) start(k) = mdp.start(u.state_of[k]);
 
   // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
-  const RowMajorMatrix M = detail::bellman_matrix(mdp, pi, u);
-  const MatrixNorms norms = norms_of(M);
   const bool iterative = options.linear_solver == LinearSolver::iterative ||
                          (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
                           mdp.gamma < 1.0);

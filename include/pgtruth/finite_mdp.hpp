@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,18 @@ struct FiniteMdp {
   bool is_terminal(Index s) const { return terminal[static_cast<std::size_t>(s)] != 0; }
 
   /// Appends an outcome to the row being built (rows are built in order s*A + a).
-  void add_outcome(Index next, double probability, double reward);
+  void add_outcome(Index next, double probability, double reward) {
+    const std::size_t row = outcome_begin.size() - 1;
+    if (!outcome_reward.empty())
+      outcome_reward.push_back(reward);
+    else if (row_reward.size() == row)  // the row's first outcome sets its reward
+      row_reward.push_back(reward);
+    else if (reward != row_reward[row])
+      keep_reward_per_outcome(reward);
+    if (next < 0 || next > INT32_MAX) throw std::length_error("FiniteMdp: a state index must fit in 32 bits");
+    outcome_next.push_back(static_cast<std::int32_t>(next));
+    outcome_probability.push_back(probability);
+  }
   /// Closes the row being built; a row with no outcome (a terminal state's) is closed as well.
   void end_row();
 
@@ -99,6 +111,11 @@ struct FiniteMdp {
 
   /// r(s, a) = sum_{s'} P(s'|s, a) reward(s, a, s'), an S x A matrix (0 on terminal rows).
   Eigen::MatrixXd expected_reward() const;
+
+ private:
+  /// A row with two rewards: from now on one reward an outcome, those before copied out, and
+  /// `reward` appended for the outcome being added.
+  void keep_reward_per_outcome(double reward);
 };
 
 }  // namespace pgtruth
