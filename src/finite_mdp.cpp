@@ -2,8 +2,10 @@
 
 namespace pgtruth {
 
-void FiniteMdp::keep_reward_per_outcome(double reward) {
+void FiniteMdp::add_reward(double reward) {
   const std::size_t row = outcome_begin.size() - 1;
+  if (!outcome_reward.empty()) return outcome_reward.push_back(reward);
+  if (row_reward.size() == row) return row_reward.push_back(reward);
   outcome_reward.reserve(outcome_next.capacity());
   for (std::size_t r = 0; r <= row; ++r) {
     const auto end = r < row ? outcome_begin[r + 1] : num_outcomes();

@@ -56,13 +56,10 @@ struct FiniteMdp {
 
   /// Appends an outcome to the row being built (rows are built in order s*A + a).
   void add_outcome(Index next, double probability, double reward) {
+    // The common case inline: a further outcome of a row with the reward the row already has.
     const std::size_t row = outcome_begin.size() - 1;
-    if (!outcome_reward.empty())
-      outcome_reward.push_back(reward);
-    else if (row_reward.size() == row)  // the row's first outcome sets its reward
-      row_reward.push_back(reward);
-    else if (reward != row_reward[row])
-      keep_reward_per_outcome(reward);
+    if (!(outcome_reward.empty() && row_reward.size() == row + 1 && reward == row_reward[row]))
+      add_reward(reward);
     if (next < 0 || next > INT32_MAX) throw std::length_error("FiniteMdp: a state index must fit in 32 bits");
     outcome_next.push_back(static_cast<std::int32_t>(next));
     outcome_probability.push_back(probability);
@@ -113,9 +110,10 @@ struct FiniteMdp {
   Eigen::MatrixXd expected_reward() const;
 
  private:
-  /// A row with two rewards: from now on one reward an outcome, those before copied out, and
-  /// `reward` appended for the outcome being added.
-  void keep_reward_per_outcome(double reward);
+  /// Records the reward of the outcome being added, in the other cases: the first outcome of a
+  /// row sets the row's reward; a second reward in a row switches to one reward an outcome
+  /// (those before copied out); from then on each outcome's reward is appended.
+  void add_reward(double reward);
 };
 
 }  // namespace pgtruth
