@@ -57,9 +57,16 @@ RowMajorMatrix galerkin(const RowMajorMatrix& A, const std::vector<int>& aggrega
     std::vector<int> next(first.begin(), first.end() - 1);
     for (std::size_t i = 0; i < n; ++i) members[static_cast<std::size_t>(next[static_cast<std::size_t>(aggregate[i])]++)] = static_cast<int>(i);
   }
-  std::vector<int> outer(nc + 1, 0), inner, mark(nc, -1), columns;
-  std::vector<double> values, sum(nc, 0.0);
-  inner.reserve(static_cast<std::size_t>(A.nonZeros()) / 2), values.reserve(static_cast<std::size_t>(A.nonZeros()) / 2);
+  // Written straight into the coarse matrix's storage: it has at most as many entries as A.
+  RowMajorMatrix Ac(coarse, coarse);
+  Ac.resizeNonZeros(A.nonZeros());
+  int* outer = Ac.outerIndexPtr();
+  int* inner = Ac.innerIndexPtr();
+  double* values = Ac.valuePtr();
+  int size = 0;
+  outer[0] = 0;
+  std::vector<int> mark(nc, -1), columns;
+  std::vector<double> sum(nc, 0.0);
   for (std::size_t I = 0; I < nc; ++I) {
     columns.clear();
     for (int p = first[I]; p < first[I + 1]; ++p)
@@ -70,11 +77,11 @@ RowMajorMatrix galerkin(const RowMajorMatrix& A, const std::vector<int>& aggrega
         sum[static_cast<std::size_t>(J)] += it.value();
       }
     std::sort(columns.begin(), columns.end());
-    for (int J : columns) inner.push_back(J), values.push_back(sum[static_cast<std::size_t>(J)]);
-    outer[I + 1] = static_cast<int>(inner.size());
+    for (int J : columns) inner[size] = J, values[size] = sum[static_cast<std::size_t>(J)], ++size;
+    outer[I + 1] = size;
   }
-  return RowMajorMatrix(Eigen::Map<const RowMajorMatrix>(coarse, coarse, static_cast<Eigen::Index>(inner.size()),
-                                                         outer.data(), inner.data(), values.data()));
+  Ac.resizeNonZeros(size);
+  return Ac;
 }
 
 /// Position in A's storage of each row's diagonal entry (every level matrix has one).
