@@ -56,11 +56,11 @@ struct FiniteMdp {
 
   /// Appends an outcome to the row being built (rows are built in order s*A + a).
   void add_outcome(Index next, double probability, double reward) {
+    if (next < 0 || next > INT32_MAX) throw std::length_error("FiniteMdp: a state index must fit in 32 bits");
     // The common case inline: a further outcome of a row with the reward the row already has.
     const std::size_t row = outcome_begin.size() - 1;
     if (!(outcome_reward.empty() && row_reward.size() == row + 1 && reward == row_reward[row]))
       add_reward(reward);
-    if (next < 0 || next > INT32_MAX) throw std::length_error("FiniteMdp: a state index must fit in 32 bits");
     outcome_next.push_back(static_cast<std::int32_t>(next));
     outcome_probability.push_back(probability);
   }
