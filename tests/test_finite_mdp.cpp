@@ -3,6 +3,7 @@
 // (kept once an outcome, the earlier rows' copied out when the first such row arrives).
 #include <doctest/doctest.h>
 
+#include <stdexcept>
 #include <vector>
 
 #include "pgtruth/finite_mdp.hpp"
@@ -64,4 +65,13 @@ TEST_CASE("outcome table: expected_reward is sum_k p_k reward_k in either storag
   CHECK(one(1, 0) == 0.0);
   CHECK(one(2, 0) == 2.0);
   CHECK(two(2, 0) == 0.5 * 2.0 + 0.5 * -3.0);
+}
+
+TEST_CASE("outcome table: a state index past 32 bits is refused and leaves the table as it was") {
+  FiniteMdp m = three_rows(2.0);
+  m.state_names.push_back("d");
+  CHECK_THROWS_AS(m.add_outcome(Index{1} << 32, 1.0, 5.0), std::length_error);
+  CHECK(m.num_outcomes() == 4);
+  CHECK(m.row_reward == std::vector<double>{1.0, 0.0, 2.0});
+  CHECK(m.outcome_reward.empty());
 }
