@@ -68,10 +68,9 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
     const detail::RowMajorMatrix Mt = M.transpose();  // the hierarchy's strength of coupling needs it
     const detail::AggregationMultigrid multigrid(M, Mt);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(S);
-    const double norm_M = (M.cwiseAbs() * Eigen::VectorXd::Ones(S)).maxCoeff();
     detail::bicgstab([&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { out.noalias() = M * y; },
                      [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.apply(y, out, false); }, r, v,
-                     norm_M, FiniteSolveOptions{}.iterative_tolerance, 2 * S + 100);
+                     system.norms.inf, FiniteSolveOptions{}.iterative_tolerance, 2 * S + 100);
     return v.sum();
   }
   const Eigen::SparseMatrix<double, Eigen::ColMajor, int> Mc = M;

@@ -54,15 +54,12 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
     };
     if (k >= 0) add(static_cast<int>(k), 1.0);
     for (Index a = 0; a < A; ++a) {
-      const bool in_M = k >= 0 && pi(s, a) != 0.0;
-      double reward = 0.0;
-      for (const Outcome& o : mdp.outcomes_of(s, a)) {
-        reward += o.probability * o.reward;
-        if (!in_M) continue;
+      system.r(s, a) = mdp.expected_reward(s, a);
+      if (k < 0 || pi(s, a) == 0.0) continue;
+      for (const Outcome& o : mdp.outcomes_of(s, a)) {  // the row just read, still in cache
         const Index j = u.index_of[o.next];
         if (j >= 0 && o.probability != 0.0) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
       }
-      system.r(s, a) = reward;
     }
     if (k < 0) continue;
     outer[k + 1] = size;

@@ -27,14 +27,14 @@ struct MatrixNorms {
 };
 
 struct BellmanSystem {
-  Eigen::MatrixXd r;     ///< r(s, a) of every state, as FiniteMdp::expected_reward computes it
+  Eigen::MatrixXd r;     ///< r(s, a) of every state (FiniteMdp::expected_reward)
   Eigen::VectorXd r_pi;  ///< r_pi(k) = sum_a pi(a|s) r(s, a) at s = state_of[k]
   RowMajorMatrix M;      ///< M = I - gamma P_pi over the unknowns; moves into other states drop out
   MatrixNorms norms;     ///< of M
 };
 
-/// Assembles the system reading each outcome once: M row by row into compressed row-major
-/// storage (entries to one column summed, in the order of the actions and their outcomes).
+/// Assembles the system in one pass over the transition rows: M row by row into compressed
+/// row-major storage (entries to one column summed, in the order of the actions and their outcomes).
 /// Throws IllPosedError when M would need more entries than 32-bit indices address.
 BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u);
 

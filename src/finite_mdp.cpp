@@ -23,11 +23,7 @@ void FiniteMdp::end_row() {
 Eigen::MatrixXd FiniteMdp::expected_reward() const {
   Eigen::MatrixXd r = Eigen::MatrixXd::Zero(num_states(), num_actions());
   for (Index s = 0; s < num_states(); ++s)
-    for (Index a = 0; a < num_actions(); ++a) {
-      double sum = 0.0;
-      for (const Outcome& o : outcomes_of(s, a)) sum += o.probability * o.reward;
-      r(s, a) = sum;
-    }
+    for (Index a = 0; a < num_actions(); ++a) r(s, a) = expected_reward(s, a);
   return r;
 }
 

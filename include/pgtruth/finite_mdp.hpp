@@ -106,7 +106,13 @@ struct FiniteMdp {
   };
   Outcomes outcomes_of(Index s, Index a) const { return {*this, s * num_actions() + a}; }
 
-  /// r(s, a) = sum_{s'} P(s'|s, a) reward(s, a, s'), an S x A matrix (0 on terminal rows).
+  /// r(s, a) = sum_{s'} P(s'|s, a) reward(s, a, s') of one step.
+  double expected_reward(Index s, Index a) const {
+    double sum = 0.0;
+    for (const Outcome& o : outcomes_of(s, a)) sum += o.probability * o.reward;
+    return sum;
+  }
+  /// r(s, a) for every step, an S x A matrix (0 on terminal rows).
   Eigen::MatrixXd expected_reward() const;
 
  private:
