@@ -1,7 +1,6 @@
 #include "format.hpp"
 #include "pgtruth/finite_solver.hpp"
 
-#include <omp.h>
 
 #include <Eigen/OrderingMethods>
 #include <Eigen/SparseCore>
@@ -12,6 +11,7 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -21,6 +21,7 @@
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_structure.hpp"
 #include "pgtruth/fisher.hpp"
+#include "second_core.hpp"
 
 namespace pgtruth {
 
@@ -56,19 +57,23 @@ double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoe
 /// on, waking an OpenMP thread takes from 0.1 to 10 ms, as long as a product with 10^6 nonzeros.
 constexpr Index kParallelNonzeros = 1'000'000;
 
-/// out = A x; on every core (Eigen's OpenMP product) only for matrices of kParallelNonzeros
-/// or more, serially below (Eigen would start threads from 20 000 nonzeros on).
-void multiply(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
-  if (A.nonZeros() >= kParallelNonzeros) {
-    out.noalias() = A * x;
-    return;
-  }
+/// out = A x on the calling thread (Eigen's product would start OpenMP threads from 20 000
+/// nonzeros on).
+void multiply_serial(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
   out.resize(A.rows());
   for (Index i = 0; i < A.outerSize(); ++i) {
     double sum = 0.0;
     for (RowMajorMatrix::InnerIterator it(A, i); it; ++it) sum += it.value() * x(it.col());
     out(i) = sum;
   }
+}
+
+/// out = A x; on every core (Eigen's OpenMP product) for matrices of kParallelNonzeros or more.
+void multiply(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
+  if (A.nonZeros() >= kParallelNonzeros)
+    out.noalias() = A * x;
+  else
+    multiply_serial(A, x, out);
 }
 
 /// b - A x, computed as multiply() does.
@@ -124,11 +129,11 @@ constexpr long kMaxIterationsPerRound = 1000;
 /// V-cycle of `multigrid`, continued from its last iterate until the relative backward error
 /// |A x - b|_inf / (norm_A |x|_inf + |b|_inf) of the true residual is at most `target` (at
 /// most 8 rounds of up to kMaxIterationsPerRound iterations, each with a tenfold tighter stopping
-/// tolerance for the recurrence).
+/// tolerance for the recurrence). All on the calling thread.
 Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationMultigrid& multigrid, bool transposed,
                              const Eigen::VectorXd& b, double norm_A, double target, const char* system,
                              long& iterations) {
-  const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multiply(A, y, out); };
+  const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multiply_serial(A, y, out); };
   const auto precondition = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
     multigrid.apply(y, out, transposed);
   };
@@ -136,7 +141,9 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationM
   double error = 0.0, tolerance = target;
   for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
     iterations += detail::bicgstab(product, precondition, b, x, norm_A, tolerance, kMaxIterationsPerRound);
-    error = x.allFinite() ? backward_error(residual(A, x, b), norm_A, x, b) : std::numeric_limits<double>::infinity();
+    Eigen::VectorXd Ax;
+    if (x.allFinite()) multiply_serial(A, x, Ax);
+    error = x.allFinite() ? backward_error(b - Ax, norm_A, x, b) : std::numeric_limits<double>::infinity();
     if (error <= target) return x;
     if (!x.allFinite()) x.setZero();
   }
@@ -147,7 +154,7 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationM
 }
 
 BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms, const Eigen::VectorXd& r_pi,
-                              const Eigen::VectorXd& start, double target) {
+                              const Eigen::VectorXd& start, double target, detail::SecondCore& second_core) {
   BellmanSolves out;
   const RowMajorMatrix& A = M;
   const RowMajorMatrix At = M.transpose();
@@ -155,20 +162,19 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
   const detail::AggregationMultigrid multigrid(A, At);
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
-  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential), when
-  // they are large enough to repay waking the second thread.
+  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
   std::exception_ptr failure[2];
   long iterations[2] = {0, 0};
-#pragma omp parallel for num_threads(std::min(2, omp_get_max_threads())) schedule(static, 1) \
-    if (M.nonZeros() >= kParallelNonzeros / 10)
-  for (int system = 0; system < 2; ++system) try {
-    if (system == 0)
-      out.v = krylov_solve(A, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
-    else
-      out.eta = krylov_solve(At, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
-  } catch (...) {
-    failure[system] = std::current_exception();
-  }
+  second_core.run_both([&](int system) {
+    try {
+      if (system == 0)
+        out.v = krylov_solve(A, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
+      else
+        out.eta = krylov_solve(At, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
+    } catch (...) {
+      failure[system] = std::current_exception();
+    }
+  });
   for (const std::exception_ptr& e : failure)
     if (e) std::rethrow_exception(e);
   out.iterations = iterations[0] + iterations[1];
@@ -199,6 +205,14 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
+  // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
+  const bool iterative = options.linear_solver == LinearSolver::iterative ||
+                         (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
+                          mdp.gamma < 1.0);
+  // Started now, so that it is up on another core when the two Krylov solves are due.
+  std::optional<detail::SecondCore> second_core;
+  if (iterative && n > 0) second_core.emplace();
+
   detail::BellmanSystem system = detail::bellman_system(mdp, pi, u);
   out.q = std::move(system.r);  // r(s,a), completed to q(s,a) below
   const Eigen::VectorXd& r_pi = system.r_pi;
@@ -207,16 +221,13 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   Eigen::VectorXd start(n);
   for (Index k = 0; k < n; ++k) start(k) = mdp.start(u.state_of[k]);
 
-  // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
-  const bool iterative = options.linear_solver == LinearSolver::iterative ||
-                         (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
-                          mdp.gamma < 1.0);
   BellmanSolves solves;
   if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
     solves.method = "none (no state to solve for)";
   else
-    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance)
+    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, *second_core)
                        : solve_direct(M, r_pi, start);
+  second_core.reset();
   const Eigen::VectorXd& v_k = solves.v;
   const Eigen::VectorXd& eta_k = solves.eta;
 

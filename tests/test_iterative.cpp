@@ -89,7 +89,7 @@ TEST_CASE("iterative solve: the answers of value iteration on a 2 x 10^4-state G
 }
 
 TEST_CASE("iterative solve: the same bits on one thread as on two") {
-  // 150 x 150 cells: M has over 10^5 nonzeros, so on two threads the two solves run at once.
+  // 150 x 150 cells (M has over 10^5 nonzeros); on two threads the two solves run at once.
   const pgtruth::FiniteProblem p = with_random_logits(pgtruth::test::parse_finite(R"({
     "problem": "finite", "gamma": 0.99,
     "generator": {"type": "gridworld", "width": 150, "height": 150, "slip": 0.1, "step_reward": -1},
