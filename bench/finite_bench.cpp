@@ -4,8 +4,6 @@
 // condition number cost on top of evaluating the policy.
 //
 //   pgtruth_bench [--max-states N] [--repeat R]
-#include <Eigen/OrderingMethods>
-#include <Eigen/SparseLU>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +16,7 @@
 #include "aggregation_multigrid.hpp"
 #include "bellman_matrix.hpp"
 #include "bicgstab.hpp"
+#include "sparse_lu.hpp"
 #include "pgtruth/finite_solver.hpp"
 
 using namespace pgtruth;
@@ -73,8 +72,7 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
                      system.norms.inf, FiniteSolveOptions{}.iterative_tolerance, 2 * S + 100);
     return v.sum();
   }
-  const Eigen::SparseMatrix<double, Eigen::ColMajor, int> Mc = M;
-  Eigen::SparseLU<decltype(Mc), Eigen::COLAMDOrdering<int>> lu(Mc);
+  const detail::SparseLu lu(M);
   const Eigen::VectorXd v = lu.solve(r);
   return v.sum();
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sparse_lu.hpp"
+
 namespace pgtruth::detail {
 namespace {
 
@@ -175,9 +177,11 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMaj
     for (int d = 0; d < 2; ++d) levels_[l].b[d].resize(n), levels_[l].x[d].resize(n);
   }
   if (levels_.back().A->rows() <= kDirectCoarsest) {
-    coarsest_lu_ = std::make_unique<Eigen::SparseLU<Eigen::SparseMatrix<double>>>();
-    coarsest_lu_->compute(Eigen::SparseMatrix<double>(*levels_.back().A));
-    if (coarsest_lu_->info() != Eigen::Success) coarsest_lu_.reset();  // fall back to sweeps
+    try {
+      coarsest_lu_ = std::make_unique<SparseLu>(*levels_.back().A);
+    } catch (const SingularMatrix&) {
+      coarsest_lu_.reset();  // fall back to sweeps
+    }
   }
 }
 
@@ -197,7 +201,7 @@ void AggregationMultigrid::cycle(std::size_t l, const Eigen::VectorXd& b, Eigen:
   const RowMajorMatrix& A = transposed ? *level.At : *level.A;
   if (l + 1 == levels_.size()) {
     if (coarsest_lu_) {
-      x = transposed ? Eigen::VectorXd(coarsest_lu_->transpose().solve(b)) : Eigen::VectorXd(coarsest_lu_->solve(b));
+      x = transposed ? coarsest_lu_->solve_transposed(b) : coarsest_lu_->solve(b);
       return;
     }
     x.setZero();

@@ -22,14 +22,13 @@
 // (P^T A P)^T = P^T A^T P: only the transposed level matrices are added, and one setup serves
 // both Krylov solves of the exact gradient.
 #include <Eigen/Core>
-#include <Eigen/SparseCore>
-#include <Eigen/SparseLU>
+#include "row_major_matrix.hpp"
 #include <memory>
 #include <vector>
 
 namespace pgtruth::detail {
 
-using RowMajorMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+class SparseLu;
 
 class AggregationMultigrid {
  public:
@@ -65,7 +64,7 @@ class AggregationMultigrid {
 
   std::vector<Level> levels_;
   std::vector<std::unique_ptr<RowMajorMatrix>> coarse_matrices_;  // owned by the levels past 0
-  std::unique_ptr<Eigen::SparseLU<Eigen::SparseMatrix<double>>> coarsest_lu_;
+  std::unique_ptr<SparseLu> coarsest_lu_;  // of the coarsest level, when it is small
 };
 
 }  // namespace pgtruth::detail

@@ -5,7 +5,7 @@
 #include <Eigen/Core>
 #include <vector>
 
-#include "aggregation_multigrid.hpp"  // RowMajorMatrix
+#include "row_major_matrix.hpp"
 #include "pgtruth/finite_mdp.hpp"
 
 namespace pgtruth::detail {

@@ -2,9 +2,7 @@
 #include "pgtruth/finite_solver.hpp"
 
 
-#include <Eigen/OrderingMethods>
 #include <Eigen/SparseCore>
-#include <Eigen/SparseLU>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,6 +20,7 @@
 #include "pgtruth/finite_structure.hpp"
 #include "pgtruth/fisher.hpp"
 #include "second_core.hpp"
+#include "sparse_lu.hpp"
 
 namespace pgtruth {
 
@@ -49,7 +48,6 @@ namespace {
 using detail::RowMajorMatrix;
 using detail::MatrixNorms;
 using detail::Unknowns;
-using ColMajorMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
 
@@ -101,22 +99,21 @@ struct BellmanSolves {
   std::string method;
 };
 
-BellmanSolves solve_direct(const RowMajorMatrix& M_rows, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
-  const ColMajorMatrix M = M_rows;  // SparseLU factorises column-major storage
-  Eigen::SparseLU<ColMajorMatrix, Eigen::COLAMDOrdering<int>> lu;
-  lu.analyzePattern(M);
-  lu.factorize(M);
-  if (lu.info() != Eigen::Success)
-    throw IllPosedError("", "the Bellman system I - gamma P_pi is numerically singular: from some state the "
-                            "chance of ever terminating is lost in rounding (Eigen SparseLU: " +
-                            lu.lastErrorMessage() + ")");
+BellmanSolves solve_direct(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
   BellmanSolves out;
-  out.method = "sparse LU (Eigen SparseLU, COLAMD ordering)";
-  out.v = lu.solve(r_pi);
-  out.eta = lu.transpose().solve(start);
-  // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
-  // gamma = 1 this is the longest expected episode.
-  out.inverse_norm = max_abs(lu.solve(Eigen::VectorXd::Ones(M.rows())));
+  try {
+    const detail::SparseLu lu(M);
+    out.method = "sparse LU (KLU, AMD ordering)";
+    out.v = lu.solve(r_pi);
+    out.eta = lu.solve_transposed(start);
+    // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
+    // gamma = 1 this is the longest expected episode.
+    out.inverse_norm = max_abs(lu.solve(Eigen::VectorXd::Ones(M.rows())));
+  } catch (const detail::SingularMatrix& e) {
+    throw IllPosedError("", std::string("the Bellman system I - gamma P_pi is numerically singular: from some state the "
+                                        "chance of ever terminating is lost in rounding (") +
+                                e.what() + ")");
+  }
   return out;
 }
 
