@@ -25,8 +25,9 @@ its own; for the Python peers it includes the interpreter and the imported libra
 wall-clock seconds from the problem's description to J and the gradient, without reading the
 file or writing results: for pgtruth, generating the MDP from the file's generator plus the solve;
 for the peers, building the matrices with numpy plus the solve. Each time is the median of
---repeat runs (5), each run a new process; a measurement whose run takes over --repeat-below
-seconds (5) is run once. pgtruth uses both cores; a row with OMP_NUM_THREADS=1 shows it on one.
+--repeat runs (5), each run a new process; the methods of one problem run in rounds (each once
+a round, in turn), so that they meet the same phases of the machine's speed; a measurement whose
+run takes over --repeat-below seconds (5) is run once. pgtruth uses both cores; a row with OMP_NUM_THREADS=1 shows it on one.
 Ratios are peer time / pgtruth time (above 1: pgtruth is faster).
 """
 import argparse
@@ -372,37 +373,48 @@ def peer_command(kind, method, path, out):
 GRIDS = [(40, 25), (100, 100), (500, 200), (1000, 1000)]   # 10^3 ... 10^6 cells
 
 
-def measure_row(args, report, row, command, out, reference, seconds_of, residual_of, env=None):
-    """Runs one measurement (args.repeat times, or once when a run takes over args.repeat_below
-    seconds), prints its row with the median time and appends it to report. The first method
-    measured on a problem is the reference of the ratios and differences; returns the reference."""
-    size = row.get("states", row.get("n"))
-    times, peaks = [], []
+def measure_rows(args, report, size, methods):
+    """Measures the methods of one problem in rounds: each round runs every method once, in
+    turn, so that all of them meet the same phases of the machine's speed (on a virtual machine
+    it drifts by tens of percent over minutes). args.repeat rounds; a method whose run takes
+    over args.repeat_below seconds, or fails, runs no more. Each method is a dict: row (the
+    report's fields), command, env, out (its result files), seconds_of(result), residual_of(result).
+    Prints a row a method with its median time; the first method is the reference of the ratios
+    and differences."""
+    times = [[] for _ in methods]
+    peaks = [[] for _ in methods]
+    last = [None] * len(methods)
+    done = [False] * len(methods)
     for _ in range(args.repeat):
-        result, rss = run_measured(command, args.timeout, env)
-        if isinstance(result, str):
-            break
-        times.append(seconds_of(result)), peaks.append(rss)
-        if times[-1] > args.repeat_below:
-            break
-    row["peak_mb"] = max(peaks) if peaks else None
-    if isinstance(result, str):
-        print(f"{size:>9} {row['method']:<32} {result}")
-        report.append(dict(row, error=result))
-        return reference
-    seconds = float(np.median(times))
-    row["runs"], row["all_seconds"] = len(times), times
-    grad = np.fromfile(out + ".gradient")
-    residual = residual_of(result)
-    reference = reference or (seconds, result["J"], grad)
-    J_diff = abs(result["J"] - reference[1]) / abs(reference[1])
-    grad_diff = np.abs(grad - reference[2]).max() / np.abs(reference[2]).max()
-    ratio = seconds / reference[0]
-    print(f"{size:>9} {row['method']:<32} {seconds:>9.4f} {fmt(rss, '9.0f')} {ratio:>8.2f} {J_diff:>11.1e} "
-          f"{grad_diff:>10.1e} {residual:>9.1e}")
-    report.append(dict(row, seconds=seconds, ratio=ratio, J=result["J"], J_rel_diff=J_diff, grad_rel_diff=grad_diff,
-                       residual=residual))
-    return reference
+        for k, m in enumerate(methods):
+            if done[k]:
+                continue
+            result, rss = run_measured(m["command"], args.timeout, m.get("env"))
+            last[k] = result
+            if isinstance(result, str):
+                done[k] = True
+                continue
+            times[k].append(m["seconds_of"](result)), peaks[k].append(rss)
+            done[k] = times[k][-1] > args.repeat_below
+    reference = None
+    for k, m in enumerate(methods):
+        row = dict(m["row"], peak_mb=max(peaks[k]) if peaks[k] else None)
+        if isinstance(last[k], str):
+            print(f"{size:>9} {row['method']:<32} {last[k]}")
+            report.append(dict(row, error=last[k]))
+            continue
+        seconds = float(np.median(times[k]))
+        row["runs"], row["all_seconds"] = len(times[k]), times[k]
+        grad = np.fromfile(m["out"] + ".gradient")
+        residual = m["residual_of"](last[k])
+        reference = reference or (seconds, last[k]["J"], grad)
+        J_diff = abs(last[k]["J"] - reference[1]) / abs(reference[1])
+        grad_diff = np.abs(grad - reference[2]).max() / np.abs(reference[2]).max()
+        ratio = seconds / reference[0]
+        print(f"{size:>9} {row['method']:<32} {seconds:>9.4f} {fmt(row['peak_mb'], '9.0f')} {ratio:>8.2f} "
+              f"{J_diff:>11.1e} {grad_diff:>10.1e} {residual:>9.1e}")
+        report.append(dict(row, seconds=seconds, ratio=ratio, J=last[k]["J"], J_rel_diff=J_diff,
+                           grad_rel_diff=grad_diff, residual=residual))
 
 
 TABLE_HEADER = (f"{'size':>9} {'method':<32} {'seconds':>9} {'peak MB':>9} {'ratio':>8} {'J rel diff':>11} "
@@ -429,20 +441,19 @@ def compare_finite(args, tmp, report):
                    "generator": {"type": "gridworld", "width": width, "height": height, "slip": g["slip"],
                                  "step_reward": g["step_reward"]},
                    "policy": {"type": "softmax", "features": "tabular", "theta": 0}}, open(case_path, "w"))
-        out = os.path.join(tmp, "result")
-        runs = [("pgtruth", pgtruth_solve_command(args.build, case_path, out), None),
-                ("pgtruth, 1 thread", pgtruth_solve_command(args.build, case_path, out), {"OMP_NUM_THREADS": "1"})]
-        for method in FINITE_PEERS:
-            if method == "torch dense" and n > args.max_dense:
-                continue
-            runs.append((method, peer_command("finite", method, spec_path, out), None))
-        reference = None
-        for name, command, env in runs:
+        runs = [("pgtruth", None), ("pgtruth, 1 thread", {"OMP_NUM_THREADS": "1"})]
+        runs += [(method, None) for method in FINITE_PEERS if method != "torch dense" or n <= args.max_dense]
+        methods = []
+        for k, (name, env) in enumerate(runs):
             ours = name.startswith("pgtruth")
-            reference = measure_row(
-                args, report, {"problem": "gridworld", "states": n, "method": name}, command, out, reference,
-                lambda r: r["load_seconds"] + r["solve_seconds"] if ours else r["solve_seconds"],
-                lambda r: max(r["bellman_residual"], r["flow_residual"]) if ours else r["residual"], env)
+            out = os.path.join(tmp, f"result-{k}")
+            methods.append(dict(
+                row={"problem": "gridworld", "states": n, "method": name}, env=env, out=out,
+                command=pgtruth_solve_command(args.build, case_path, out) if ours
+                else peer_command("finite", name, spec_path, out),
+                seconds_of=(lambda r: r["load_seconds"] + r["solve_seconds"]) if ours else (lambda r: r["solve_seconds"]),
+                residual_of=(lambda r: max(r["bellman_residual"], r["flow_residual"])) if ours else (lambda r: r["residual"])))
+        measure_rows(args, report, n, methods)
         sys.stdout.flush()
     print()
 
@@ -457,15 +468,16 @@ def compare_lqg(args, tmp, report):
         problem = random_lqg(n, seed=n)
         case_path = os.path.join(tmp, f"lqg-{n}.json")
         json.dump(problem, open(case_path, "w"))
-        reference = None
-        out = os.path.join(tmp, "result")
-        runs = [("pgtruth", pgtruth_solve_command(args.build, case_path, out)),
-                ("scipy solve_discrete_lyapunov", peer_command("lqg", "scipy", case_path, out))]
-        for name, command in runs:
-            reference = measure_row(
-                args, report, {"problem": "lqg", "n": n, "method": name}, command, out, reference,
-                lambda r: r["solve_seconds"],
-                lambda r: lqg_value_residual(problem, np.fromfile(out + ".P").reshape(n, n)))
+        methods = []
+        for k, name in enumerate(["pgtruth", "scipy solve_discrete_lyapunov"]):
+            out = os.path.join(tmp, f"result-{k}")
+            methods.append(dict(
+                row={"problem": "lqg", "n": n, "method": name}, out=out,
+                command=pgtruth_solve_command(args.build, case_path, out) if k == 0
+                else peer_command("lqg", "scipy", case_path, out),
+                seconds_of=lambda r: r["solve_seconds"],
+                residual_of=lambda r, out=out: lqg_value_residual(problem, np.fromfile(out + ".P").reshape(n, n))))
+        measure_rows(args, report, n, methods)
         sys.stdout.flush()
     print()
 

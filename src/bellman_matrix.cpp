@@ -1,5 +1,6 @@
 #include "bellman_matrix.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -20,17 +21,28 @@ Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper) 
   return u;
 }
 
-BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u) {
+BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u,
+                             SecondCore& second_core) {
   const Index S = mdp.num_states(), A = mdp.num_actions(), n = static_cast<Index>(u.state_of.size());
-  Index bound = n;  // at most one entry an outcome, plus the diagonal
-  for (Index k = 0; k < n; ++k)
-    bound += mdp.outcome_begin[static_cast<std::size_t>((u.state_of[k] + 1) * A)] -
-             mdp.outcome_begin[static_cast<std::size_t>(u.state_of[k] * A)];
+  const auto entries_bound = [&](Index s) {  // at most one entry an outcome, plus the diagonal
+    return 1 + mdp.outcome_begin[static_cast<std::size_t>((s + 1) * A)] -
+           mdp.outcome_begin[static_cast<std::size_t>(s * A)];
+  };
+  // The states are assembled in two halves, [0, S/2) and [S/2, S), each from its own place in
+  // M's storage: the second half starts at the bound on the first half's entries.
+  const Index middle = S / 2;
+  const Index second_first = std::lower_bound(u.state_of.begin(), u.state_of.end(), middle) - u.state_of.begin();
+  Index bound = 0, second_start = 0;
+  for (Index k = 0; k < n; ++k) {
+    if (k == second_first) second_start = bound;
+    bound += entries_bound(u.state_of[k]);
+  }
+  if (second_first == n) second_start = bound;  // no unknown in the second half
   if (bound > std::numeric_limits<int>::max())
     throw IllPosedError("", "the Bellman matrix I - gamma P_pi would have " + std::to_string(bound) +
                                 " entries, more than its 32-bit indices can address");
   BellmanSystem system;
-  system.r = Eigen::MatrixXd::Zero(S, A);
+  system.r.resize(S, A);
   system.r_pi.resize(n);
   RowMajorMatrix& M = system.M;
   M.resize(n, n);
@@ -38,43 +50,63 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
   int* outer = M.outerIndexPtr();
   int* column = M.innerIndexPtr();
   double* value = M.valuePtr();
-  Eigen::VectorXd column_sums = Eigen::VectorXd::Zero(n);
-  int size = 0;
   outer[0] = 0;
-  for (Index s = 0; s < S; ++s) {
-    if (mdp.is_terminal(s)) continue;
-    const Index k = u.index_of[s];
-    const int first = size;
-    const auto add = [&](int j, double x) {  // insertion into row k, kept sorted by column
-      int at = size;
-      while (at > first && column[at - 1] > j) --at;
-      if (at > first && column[at - 1] == j) return void(value[at - 1] += x);
-      for (int e = size; e > at; --e) column[e] = column[e - 1], value[e] = value[e - 1];
-      column[at] = j, value[at] = x, ++size;
-    };
-    if (k >= 0) add(static_cast<int>(k), 1.0);
-    for (Index a = 0; a < A; ++a) {
-      system.r(s, a) = mdp.expected_reward(s, a);
-      if (k < 0 || pi(s, a) == 0.0) continue;
-      for (const Outcome& o : mdp.outcomes_of(s, a)) {  // the row just read, still in cache
-        const Index j = u.index_of[o.next];
-        if (j >= 0 && o.probability != 0.0) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
+
+  struct Half {
+    int end = 0;  // one past its last entry
+    MatrixNorms norms;
+    Eigen::VectorXd column_sums;
+  } halves[2];
+  split_in_two(second_core, S, [&](int which, Index begin, Index end) {
+    Half& half = halves[which];
+    system.r.middleRows(begin, end - begin).setZero();
+    half.column_sums = Eigen::VectorXd::Zero(n);
+    int size = static_cast<int>(which == 0 ? 0 : second_start);
+    for (Index s = begin; s < end; ++s) {
+      if (mdp.is_terminal(s)) continue;
+      const Index k = u.index_of[s];
+      const int first = size;
+      const auto add = [&](int j, double x) {  // insertion into row k, kept sorted by column
+        int at = size;
+        while (at > first && column[at - 1] > j) --at;
+        if (at > first && column[at - 1] == j) return void(value[at - 1] += x);
+        for (int e = size; e > at; --e) column[e] = column[e - 1], value[e] = value[e - 1];
+        column[at] = j, value[at] = x, ++size;
+      };
+      if (k >= 0) add(static_cast<int>(k), 1.0);
+      for (Index a = 0; a < A; ++a) {
+        system.r(s, a) = mdp.expected_reward(s, a);
+        if (k < 0 || pi(s, a) == 0.0) continue;
+        for (const Outcome& o : mdp.outcomes_of(s, a)) {  // the row just read, still in cache
+          const Index j = u.index_of[o.next];
+          if (j >= 0 && o.probability != 0.0) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
+        }
       }
+      if (k < 0) continue;
+      outer[k + 1] = size;
+      system.r_pi(k) = pi.row(s).dot(system.r.row(s));
+      double row = 0.0, row_off_identity = 0.0;
+      for (int p = first; p < size; ++p) {
+        row += std::abs(value[p]);
+        row_off_identity += std::abs(value[p] - (column[p] == k ? 1.0 : 0.0));
+        half.column_sums(column[p]) += std::abs(value[p]);
+      }
+      half.norms.inf = std::max(half.norms.inf, row);
+      half.norms.off_identity = std::max(half.norms.off_identity, row_off_identity);
     }
-    if (k < 0) continue;
-    outer[k + 1] = size;
-    system.r_pi(k) = pi.row(s).dot(system.r.row(s));
-    double row = 0.0, row_off_identity = 0.0;
-    for (int p = first; p < size; ++p) {
-      row += std::abs(value[p]);
-      row_off_identity += std::abs(value[p] - (column[p] == k ? 1.0 : 0.0));
-      column_sums(column[p]) += std::abs(value[p]);
-    }
-    system.norms.inf = std::max(system.norms.inf, row);
-    system.norms.off_identity = std::max(system.norms.off_identity, row_off_identity);
+    half.end = size;
+  });
+  // Close the gap between the halves: move the second half's entries down after the first's.
+  const int gap = static_cast<int>(second_start) - halves[0].end;
+  if (gap > 0) {
+    std::copy(column + second_start, column + halves[1].end, column + halves[0].end);
+    std::copy(value + second_start, value + halves[1].end, value + halves[0].end);
+    for (Index k = second_first; k < n; ++k) outer[k + 1] -= gap;
   }
-  M.resizeNonZeros(size);
-  system.norms.one = n ? column_sums.maxCoeff() : 0.0;
+  M.resizeNonZeros(halves[1].end - gap);
+  system.norms.inf = std::max(halves[0].norms.inf, halves[1].norms.inf);
+  system.norms.off_identity = std::max(halves[0].norms.off_identity, halves[1].norms.off_identity);
+  system.norms.one = n ? (halves[0].column_sums + halves[1].column_sums).maxCoeff() : 0.0;
   return system;
 }
 

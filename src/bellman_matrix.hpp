@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "row_major_matrix.hpp"
+#include "second_core.hpp"
 #include "pgtruth/finite_mdp.hpp"
 
 namespace pgtruth::detail {
@@ -34,8 +35,11 @@ struct BellmanSystem {
 };
 
 /// Assembles the system in one pass over the transition rows: M row by row into compressed
-/// row-major storage (entries to one column summed, in the order of the actions and their outcomes).
-/// Throws IllPosedError when M would need more entries than 32-bit indices address.
-BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u);
+/// row-major storage (entries to one column summed, in the order of the actions and their
+/// outcomes), the two halves of the states as a pair of `second_core` (the same arithmetic
+/// with a helper thread or without). Throws IllPosedError when M would need more entries than
+/// 32-bit indices address.
+BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u,
+                             SecondCore& second_core);
 
 }  // namespace pgtruth::detail

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "policy_rows.hpp"
+
 namespace pgtruth {
 
 Index expected_num_parameters(const FiniteMdp& mdp, PolicyKind kind, Index feature_dim) {
@@ -33,21 +35,8 @@ void logits_into(const FiniteMdp& mdp, const FinitePolicy& policy, Index s, Eige
 }  // namespace
 
 Eigen::MatrixXd policy_probabilities(const FiniteMdp& mdp, const FinitePolicy& policy) {
-  const Index S = mdp.num_states(), A = mdp.num_actions();
-  Eigen::MatrixXd pi = Eigen::MatrixXd::Zero(S, A);
-  Index k = 0;  // position among non-terminal states (direct policies)
-  Eigen::RowVectorXd z(A);  // one state's logits, then exp(z - max z): no allocation per state
-  for (Index s = 0; s < S; ++s) {
-    if (mdp.is_terminal(s)) continue;
-    if (policy.kind == PolicyKind::direct) {
-      pi.row(s) = policy.theta.segment(k * A, A).transpose();
-    } else {
-      logits_into(mdp, policy, s, z);
-      z = (z.array() - z.maxCoeff()).exp();
-      pi.row(s) = z / z.sum();
-    }
-    ++k;
-  }
+  Eigen::MatrixXd pi(mdp.num_states(), mdp.num_actions());
+  detail::policy_rows(mdp, policy, 0, mdp.num_states(), pi);
   return pi;
 }
 
@@ -59,6 +48,29 @@ Index direct_row(const FiniteMdp& mdp, Index s) {
   for (Index t = 0; t < s; ++t) k += mdp.is_terminal(t) ? 0 : 1;
   return k;
 }
+
+}  // namespace
+
+void detail::policy_rows(const FiniteMdp& mdp, const FinitePolicy& policy, Index begin, Index end,
+                         Eigen::MatrixXd& pi) {
+  const Index A = mdp.num_actions();
+  pi.middleRows(begin, end - begin).setZero();
+  Index k = policy.kind == PolicyKind::direct ? direct_row(mdp, begin) : 0;  // position among non-terminal states
+  Eigen::RowVectorXd z(A);  // one state's logits, then exp(z - max z): no allocation per state
+  for (Index s = begin; s < end; ++s) {
+    if (mdp.is_terminal(s)) continue;
+    if (policy.kind == PolicyKind::direct) {
+      pi.row(s) = policy.theta.segment(k * A, A).transpose();
+    } else {
+      logits_into(mdp, policy, s, z);
+      z = (z.array() - z.maxCoeff()).exp();
+      pi.row(s) = z / z.sum();
+    }
+    ++k;
+  }
+}
+
+namespace {
 
 void add_at(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index k,
             const Eigen::RowVectorXd& w, Eigen::VectorXd& g) {

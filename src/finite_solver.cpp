@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
-#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_structure.hpp"
 #include "pgtruth/fisher.hpp"
+#include "policy_rows.hpp"
 #include "second_core.hpp"
 #include "sparse_lu.hpp"
 
@@ -193,7 +193,13 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const auto clock_start = std::chrono::steady_clock::now();
   const Index S = mdp.num_states(), A = mdp.num_actions();
   FiniteSolution out;
-  out.policy = policy_probabilities(mdp, policy);
+  // A helper thread for the phases split in two (policy, Bellman system, the two Krylov
+  // solves), started first so that it is up on another core when the first pair comes. Worth
+  // it only where those phases take milliseconds.
+  detail::SecondCore second_core(S > options.iterative_above || options.linear_solver == LinearSolver::iterative);
+  out.policy.resize(S, A);
+  detail::split_in_two(second_core, S,
+                       [&](int, Index begin, Index end) { detail::policy_rows(mdp, policy, begin, end, out.policy); });
   const Eigen::MatrixXd& pi = out.policy;
 
   // With gamma = 1 the values are finite exactly on the proper states (finite_structure.hpp).
@@ -202,15 +208,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
-  // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
-  const bool iterative = options.linear_solver == LinearSolver::iterative ||
-                         (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
-                          mdp.gamma < 1.0);
-  // Started now, so that it is up on another core when the two Krylov solves are due.
-  std::optional<detail::SecondCore> second_core;
-  if (iterative && n > 0) second_core.emplace();
-
-  detail::BellmanSystem system = detail::bellman_system(mdp, pi, u);
+  detail::BellmanSystem system = detail::bellman_system(mdp, pi, u, second_core);
   out.q = std::move(system.r);  // r(s,a), completed to q(s,a) below
   const Eigen::VectorXd& r_pi = system.r_pi;
   const RowMajorMatrix& M = system.M;
@@ -218,13 +216,16 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   Eigen::VectorXd start(n);
   for (Index k = 0; k < n; ++k) start(k) = mdp.start(u.state_of[k]);
 
+  // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
+  const bool iterative = options.linear_solver == LinearSolver::iterative ||
+                         (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
+                          mdp.gamma < 1.0);
   BellmanSolves solves;
   if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
     solves.method = "none (no state to solve for)";
   else
-    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, *second_core)
+    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, second_core)
                        : solve_direct(M, r_pi, start);
-  second_core.reset();
   const Eigen::VectorXd& v_k = solves.v;
   const Eigen::VectorXd& eta_k = solves.eta;
 

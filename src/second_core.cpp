@@ -9,12 +9,10 @@
 namespace pgtruth::detail {
 namespace {
 
-/// How long the helper spins for the pair before it blocks: longer than the setup before the
-/// solves at 10^4 states (about 5 ms), short against the setup of problems large enough that
-/// a blocked helper's slow wake-up (up to 8 ms) does not matter.
+/// How long the helper spins for the next pair before it blocks: longer than the gaps between
+/// the pairs of a solve at 10^4 states (up to about 5 ms), short against the phases of problems
+/// large enough that a blocked helper's slow wake-up (up to 8 ms) does not matter.
 constexpr double kSpinSeconds = 0.02;
-
-enum : int { kWaiting = 0, kPosted = 1, kQuit = 2 };
 
 void pause_briefly() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -27,28 +25,33 @@ void pause_briefly() {
 struct SecondCore::Helper {
   pthread_t thread{};
   cpu_set_t allowed{};  ///< the process's cores, given back to the helper once it runs
-  std::atomic<int> state{kWaiting};
+  std::atomic<bool> quit{false};
   SecondCore* owner = nullptr;
 
   static void* main(void* self) {
     auto& h = *static_cast<Helper*>(self);
+    std::atomic<std::uint64_t>& claims = h.owner->claims_;
     // Placed away from the caller to start; free to move from now on.
     sched_setaffinity(0, sizeof h.allowed, &h.allowed);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(kSpinSeconds);
-    for (int spins = 0; h.state.load(std::memory_order_acquire) == kWaiting; ++spins) {
-      pause_briefly();
-      if ((spins & 1023) == 0 && std::chrono::steady_clock::now() > deadline) {
-        h.state.wait(kWaiting, std::memory_order_acquire);
-        break;
+    std::uint64_t done_pair = 0;
+    for (;;) {
+      // Wait for the next pair: spinning, then blocking.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(kSpinSeconds);
+      std::uint64_t c;
+      for (int spins = 1; ((c = claims.load(std::memory_order_acquire)) >> 2) == done_pair; ++spins) {
+        pause_briefly();
+        if ((spins & 1023) == 0 && std::chrono::steady_clock::now() > deadline) claims.wait(c, std::memory_order_acquire);
       }
+      if (h.quit.load(std::memory_order_acquire)) return nullptr;
+      done_pair = c >> 2;
+      h.owner->run_claimed(done_pair);
     }
-    if (h.state.load(std::memory_order_acquire) == kPosted) h.owner->run_claimed();
-    return nullptr;
   }
 };
 
-SecondCore::SecondCore() {
-  if (omp_get_max_threads() < 2) return;
+SecondCore::SecondCore(bool wanted) {
+  claims_.store(2);  // pair 0 has nothing to claim
+  if (!wanted || omp_get_max_threads() < 2) return;
   auto helper = std::make_unique<Helper>();
   helper->owner = this;
   if (sched_getaffinity(0, sizeof helper->allowed, &helper->allowed) != 0) return;
@@ -67,29 +70,37 @@ SecondCore::SecondCore() {
 
 SecondCore::~SecondCore() {
   if (!helper_) return;
-  int expected = kWaiting;
-  helper_->state.compare_exchange_strong(expected, kQuit, std::memory_order_acq_rel);
-  helper_->state.notify_one();
+  helper_->quit.store(true, std::memory_order_release);
+  claims_.store((pairs_posted_ + 1) * 4 + 2, std::memory_order_release);  // a pair with nothing to claim
+  claims_.notify_one();
   pthread_join(helper_->thread, nullptr);
 }
 
-void SecondCore::run_claimed() {
-  for (int k; (k = next_task_.fetch_add(1, std::memory_order_acq_rel)) < 2;) {
-    (*task_)(k);
+void SecondCore::run_claimed(std::uint64_t pair) {
+  for (std::uint64_t c = claims_.load(std::memory_order_acquire); (c >> 2) == pair && (c & 3) < 2;) {
+    if (!claims_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    (*task_)(static_cast<int>(c & 3));
     tasks_done_.fetch_add(1, std::memory_order_release);
+    c = claims_.load(std::memory_order_acquire);
   }
 }
 
 void SecondCore::run_both(const std::function<void(int)>& task) {
   task_ = &task;
-  if (helper_) {
-    helper_->state.store(kPosted, std::memory_order_release);
-    helper_->state.notify_one();
-  }
-  run_claimed();
+  tasks_done_.store(0, std::memory_order_relaxed);
+  const std::uint64_t pair = ++pairs_posted_;
+  claims_.store(pair * 4, std::memory_order_release);  // publishes task_ and the count
+  if (helper_) claims_.notify_one();
+  run_claimed(pair);
   // The helper is running the other task (a claimed task is always under way): wait for it
   // spinning, as a blocked caller could take milliseconds to wake.
   while (tasks_done_.load(std::memory_order_acquire) < 2) pause_briefly();
+}
+
+void split_in_two(SecondCore& second_core, std::int64_t n,
+                  const std::function<void(int half, std::int64_t begin, std::int64_t end)>& body) {
+  const std::int64_t middle = n / 2;
+  second_core.run_both([&](int half) { half == 0 ? body(0, 0, middle) : body(1, middle, n); });
 }
 
 }  // namespace pgtruth::detail

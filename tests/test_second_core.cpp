@@ -1,12 +1,15 @@
-// SecondCore, the helper thread that runs the two Krylov solves of the gradient at the same
-// time: each task runs exactly once, on two threads at once when two are allowed and a second
-// core is there, on the caller alone when one thread is allowed.
+// SecondCore, the helper thread that runs the halves of a solve's phases and its two Krylov
+// solves at the same time: each task of each pair runs exactly once, on two threads at once
+// when two are allowed and a second core is there, on the caller alone when one thread is
+// allowed; split_in_two covers its range once.
 #include <doctest/doctest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "second_core.hpp"
 
@@ -26,26 +29,48 @@ bool wait_for(const std::atomic<bool>& flag, double seconds) {
 
 }  // namespace
 
-TEST_CASE("SecondCore: each task runs once, and both at the same time when a helper is there") {
-  for (int repeat = 0; repeat < 50; ++repeat) {
+TEST_CASE("SecondCore: each task of each pair runs once, and both at the same time when a helper is there") {
+  for (int repeat = 0; repeat < 10; ++repeat) {
     SecondCore second_core;
-    std::atomic<int> runs[2] = {0, 0};
-    std::atomic<bool> started[2] = {false, false};
-    bool saw_other[2] = {false, false};
-    std::thread::id runner[2];
-    second_core.run_both([&](int k) {
-      ++runs[k];
-      runner[k] = std::this_thread::get_id();
-      started[k] = true;
-      // With a helper, the other task starts while this one runs (each thread holds one).
-      if (second_core.has_helper()) saw_other[k] = wait_for(started[1 - k], 5.0);
-    });
-    CHECK(runs[0] == 1);
-    CHECK(runs[1] == 1);
-    if (second_core.has_helper()) {
-      CHECK(saw_other[0]);
-      CHECK(saw_other[1]);
-      CHECK(runner[0] != runner[1]);
+    for (int pair = 0; pair < 10; ++pair) {  // one helper serves pair after pair
+      std::atomic<int> runs[2] = {0, 0};
+      std::atomic<bool> started[2] = {false, false};
+      bool saw_other[2] = {false, false};
+      std::thread::id runner[2];
+      second_core.run_both([&](int k) {
+        ++runs[k];
+        runner[k] = std::this_thread::get_id();
+        started[k] = true;
+        // With a helper, the other task starts while this one runs (each thread holds one).
+        if (second_core.has_helper()) saw_other[k] = wait_for(started[1 - k], 5.0);
+      });
+      CHECK(runs[0] == 1);
+      CHECK(runs[1] == 1);
+      if (second_core.has_helper()) {
+        CHECK(saw_other[0]);
+        CHECK(saw_other[1]);
+        CHECK(runner[0] != runner[1]);
+      }
+    }
+  }
+}
+
+TEST_CASE("split_in_two: every index below n covered once, in the same two halves with a helper or without") {
+  for (const bool helper : {true, false}) {
+    SecondCore second_core(helper);
+    CHECK(second_core.has_helper() <= helper);
+    for (const std::int64_t n : {0, 1, 2, 7, 1000}) {
+      std::vector<int> covered(static_cast<std::size_t>(n), 0);
+      std::int64_t halves[2][2] = {{-1, -1}, {-1, -1}};
+      pgtruth::detail::split_in_two(second_core, n, [&](int half, std::int64_t begin, std::int64_t end) {
+        halves[half][0] = begin, halves[half][1] = end;
+        for (std::int64_t i = begin; i < end; ++i) ++covered[static_cast<std::size_t>(i)];
+      });
+      CHECK(std::count(covered.begin(), covered.end(), 1) == n);
+      CHECK(halves[0][0] == 0);
+      CHECK(halves[0][1] == n / 2);
+      CHECK(halves[1][0] == n / 2);
+      CHECK(halves[1][1] == n);
     }
   }
 }
