@@ -68,7 +68,16 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
     const detail::RowMajorMatrix Mt = M.transpose();  // the hierarchy's strength of coupling needs it
     const detail::AggregationMultigrid multigrid(M, Mt);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(S);
-    detail::bicgstab([&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { out.noalias() = M * y; },
+    // Products on the calling thread, as the solver's Krylov solves make them.
+    const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
+      out.resize(S);
+      for (Index i = 0; i < S; ++i) {
+        double sum = 0.0;
+        for (detail::RowMajorMatrix::InnerIterator it(M, i); it; ++it) sum += it.value() * y(it.col());
+        out(i) = sum;
+      }
+    };
+    detail::bicgstab(product,
                      [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.apply(y, out, false); }, r, v,
                      system.norms.inf, FiniteSolveOptions{}.iterative_tolerance, 2 * S + 100);
     return v.sum();
