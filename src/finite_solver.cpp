@@ -1,7 +1,6 @@
 #include "format.hpp"
 #include "pgtruth/finite_solver.hpp"
 
-
 #include <Eigen/SparseCore>
 #include <algorithm>
 #include <chrono>
