@@ -69,14 +69,7 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
     const detail::AggregationMultigrid multigrid(M, Mt);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(S);
     // Products on the calling thread, as the solver's Krylov solves make them.
-    const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
-      out.resize(S);
-      for (Index i = 0; i < S; ++i) {
-        double sum = 0.0;
-        for (detail::RowMajorMatrix::InnerIterator it(M, i); it; ++it) sum += it.value() * y(it.col());
-        out(i) = sum;
-      }
-    };
+    const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { detail::multiply_serial(M, y, out); };
     detail::bicgstab(product,
                      [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.apply(y, out, false); }, r, v,
                      system.norms.inf, FiniteSolveOptions{}.iterative_tolerance, 2 * S + 100);

@@ -45,6 +45,7 @@ std::string LinearSolveSummary::brief_report() const {
 namespace {
 
 using detail::RowMajorMatrix;
+using detail::multiply_serial;
 using detail::MatrixNorms;
 using detail::Unknowns;
 
@@ -53,17 +54,6 @@ double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoe
 /// Work below which a second thread costs more than it saves: on the 2-core machine we measure
 /// on, waking an OpenMP thread takes from 0.1 to 10 ms, as long as a product with 10^6 nonzeros.
 constexpr Index kParallelNonzeros = 1'000'000;
-
-/// out = A x on the calling thread (Eigen's product would start OpenMP threads from 20 000
-/// nonzeros on).
-void multiply_serial(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
-  out.resize(A.rows());
-  for (Index i = 0; i < A.outerSize(); ++i) {
-    double sum = 0.0;
-    for (RowMajorMatrix::InnerIterator it(A, i); it; ++it) sum += it.value() * x(it.col());
-    out(i) = sum;
-  }
-}
 
 /// out = A x; on every core (Eigen's OpenMP product) for matrices of kParallelNonzeros or more.
 void multiply(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
