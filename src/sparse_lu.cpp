@@ -59,21 +59,18 @@ SparseLu::SparseLu(const RowMajorMatrix& A) : factors_(std::make_unique<Factors>
 
 SparseLu::~SparseLu() = default;
 
-Eigen::VectorXd SparseLu::solve(const Eigen::VectorXd& b) const {
+Eigen::VectorXd SparseLu::solve(const Eigen::VectorXd& b) const { return solve_with(b, false); }
+
+Eigen::VectorXd SparseLu::solve_transposed(const Eigen::VectorXd& b) const { return solve_with(b, true); }
+
+Eigen::VectorXd SparseLu::solve_with(const Eigen::VectorXd& b, bool transposed) const {
   Eigen::VectorXd x = b;
   if (x.size() == 0) return x;
   const std::lock_guard<std::mutex> one_at_a_time(solving_);
   klu_common common = factors_->common;  // KLU writes its status here
-  if (!klu_tsolve(factors_->symbolic, factors_->numeric, factors_->n, 1, x.data(), &common)) fail(common, "solve");
-  return x;
-}
-
-Eigen::VectorXd SparseLu::solve_transposed(const Eigen::VectorXd& b) const {
-  Eigen::VectorXd x = b;
-  if (x.size() == 0) return x;
-  const std::lock_guard<std::mutex> one_at_a_time(solving_);
-  klu_common common = factors_->common;
-  if (!klu_solve(factors_->symbolic, factors_->numeric, factors_->n, 1, x.data(), &common)) fail(common, "solve");
+  // KLU holds the factors of A^T (see Factors): its transposed solve is A's.
+  const auto klu_solver = transposed ? &klu_solve : &klu_tsolve;
+  if (!klu_solver(factors_->symbolic, factors_->numeric, factors_->n, 1, x.data(), &common)) fail(common, "solve");
   return x;
 }
 

@@ -37,6 +37,9 @@ class SparseLu {
   Eigen::VectorXd solve_transposed(const Eigen::VectorXd& b) const;
 
  private:
+  /// x with A x = b, or A^T x = b when `transposed`.
+  Eigen::VectorXd solve_with(const Eigen::VectorXd& b, bool transposed) const;
+
   struct Factors;
   std::unique_ptr<Factors> factors_;
   /// KLU's solves work in a buffer of the factorisation: one solve at a time (the two Krylov
