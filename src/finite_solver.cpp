@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <exception>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -51,22 +50,10 @@ using detail::Unknowns;
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
 
-/// Work below which a second thread costs more than it saves: on the 2-core machine we measure
-/// on, waking an OpenMP thread takes from 0.1 to 10 ms, as long as a product with 10^6 nonzeros.
-constexpr Index kParallelNonzeros = 1'000'000;
-
-/// out = A x; on every core (Eigen's OpenMP product) for matrices of kParallelNonzeros or more.
-void multiply(const RowMajorMatrix& A, const Eigen::VectorXd& x, Eigen::VectorXd& out) {
-  if (A.nonZeros() >= kParallelNonzeros)
-    out.noalias() = A * x;
-  else
-    multiply_serial(A, x, out);
-}
-
-/// b - A x, computed as multiply() does.
+/// b - A x.
 Eigen::VectorXd residual(const RowMajorMatrix& A, const Eigen::VectorXd& x, const Eigen::VectorXd& b) {
   Eigen::VectorXd Ax;
-  multiply(A, x, Ax);
+  multiply_serial(A, x, Ax);
   return b - Ax;
 }
 
@@ -127,9 +114,7 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationM
   double error = 0.0, tolerance = target;
   for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
     iterations += detail::bicgstab(product, precondition, b, x, norm_A, tolerance, kMaxIterationsPerRound);
-    Eigen::VectorXd Ax;
-    if (x.allFinite()) multiply_serial(A, x, Ax);
-    error = x.allFinite() ? backward_error(b - Ax, norm_A, x, b) : std::numeric_limits<double>::infinity();
+    error = x.allFinite() ? backward_error(residual(A, x, b), norm_A, x, b) : std::numeric_limits<double>::infinity();
     if (error <= target) return x;
     if (!x.allFinite()) x.setZero();
   }
@@ -149,20 +134,13 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
   // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
-  std::exception_ptr failure[2];
   long iterations[2] = {0, 0};
   second_core.run_both([&](int system) {
-    try {
-      if (system == 0)
-        out.v = krylov_solve(A, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
-      else
-        out.eta = krylov_solve(At, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
-    } catch (...) {
-      failure[system] = std::current_exception();
-    }
+    if (system == 0)
+      out.v = krylov_solve(A, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
+    else
+      out.eta = krylov_solve(At, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
   });
-  for (const std::exception_ptr& e : failure)
-    if (e) std::rethrow_exception(e);
   out.iterations = iterations[0] + iterations[1];
   const double g = norms.off_identity;
   if (g < 1.0) {
@@ -225,9 +203,13 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.iterations = solves.iterations;
   summary.condition = norms.off_identity * solves.inverse_norm;
   summary.condition_is_bound = solves.inverse_is_bound;
-  summary.bellman_residual = backward_error(residual(M, v_k, r_pi), norms.inf, v_k, r_pi);
-  summary.flow_residual =
-      backward_error(Eigen::VectorXd(M.transpose() * eta_k) - start, norms.one, eta_k, start);
+  // The certificates, one on each core: the backward errors of the true residuals.
+  second_core.run_both([&](int system) {
+    if (system == 0)
+      summary.bellman_residual = backward_error(residual(M, v_k, r_pi), norms.inf, v_k, r_pi);
+    else
+      summary.flow_residual = backward_error(start - M.transpose() * eta_k, norms.one, eta_k, start);
+  });
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
     throw IllPosedError("", "the Bellman system I - gamma P_pi is ill-conditioned (condition number " +
                                 detail::format_number(summary.condition, 3) + " > " +
@@ -248,19 +230,20 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_k(k), out.occupancy(u.state_of[k]) = eta_k(k);
 
-  // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s'); 0 on terminal rows.
-#pragma omp parallel for schedule(static) if (mdp.num_outcomes() >= kParallelNonzeros)
-  for (Index s = 0; s < S; ++s) {
-    if (mdp.is_terminal(s)) {
-      out.q.row(s).setZero();
-      continue;
+  // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s'); 0 on terminal rows. Two halves of the states.
+  detail::split_in_two(second_core, S, [&](int, Index begin, Index end) {
+    for (Index s = begin; s < end; ++s) {
+      if (mdp.is_terminal(s)) {
+        out.q.row(s).setZero();
+        continue;
+      }
+      for (Index a = 0; a < A; ++a) {
+        double expected_next = 0.0;
+        for (const Outcome& o : mdp.outcomes_of(s, a)) expected_next += o.probability * out.v(o.next);
+        out.q(s, a) += mdp.gamma * expected_next;
+      }
     }
-    for (Index a = 0; a < A; ++a) {
-      double expected_next = 0.0;
-      for (const Outcome& o : mdp.outcomes_of(s, a)) expected_next += o.probability * out.v(o.next);
-      out.q(s, a) += mdp.gamma * expected_next;
-    }
-  }
+  });
   out.advantage = out.q.colwise() - out.v;
   for (Index s = 0; s < S; ++s)
     if (mdp.is_terminal(s)) out.advantage.row(s).setZero();

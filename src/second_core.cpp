@@ -79,7 +79,12 @@ SecondCore::~SecondCore() {
 void SecondCore::run_claimed(std::uint64_t pair) {
   for (std::uint64_t c = claims_.load(std::memory_order_acquire); (c >> 2) == pair && (c & 3) < 2;) {
     if (!claims_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-    (*task_)(static_cast<int>(c & 3));
+    const int task = static_cast<int>(c & 3);
+    try {
+      (*task_)(task);
+    } catch (...) {
+      failure_[task] = std::current_exception();
+    }
     tasks_done_.fetch_add(1, std::memory_order_release);
     c = claims_.load(std::memory_order_acquire);
   }
@@ -87,6 +92,7 @@ void SecondCore::run_claimed(std::uint64_t pair) {
 
 void SecondCore::run_both(const std::function<void(int)>& task) {
   task_ = &task;
+  failure_[0] = failure_[1] = nullptr;
   tasks_done_.store(0, std::memory_order_relaxed);
   const std::uint64_t pair = ++pairs_posted_;
   claims_.store(pair * 4, std::memory_order_release);  // publishes task_ and the count
@@ -95,6 +101,8 @@ void SecondCore::run_both(const std::function<void(int)>& task) {
   // The helper is running the other task (a claimed task is always under way): wait for it
   // spinning, as a blocked caller could take milliseconds to wake.
   while (tasks_done_.load(std::memory_order_acquire) < 2) pause_briefly();
+  for (const std::exception_ptr& failure : failure_)
+    if (failure) std::rethrow_exception(failure);
 }
 
 void split_in_two(SecondCore& second_core, std::int64_t n,

@@ -17,6 +17,7 @@
 // so results do not depend on the number of threads.
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 
@@ -34,7 +35,8 @@ class SecondCore {
   SecondCore& operator=(const SecondCore&) = delete;
 
   /// Calls task(0) and task(1), once each, at the same time when the helper is there; returns
-  /// when both have returned. `task` must not throw. Called from one thread at a time.
+  /// when both have returned. An exception thrown by a task is rethrown here once both have
+  /// returned (task(0)'s if both throw). Called from one thread at a time.
   void run_both(const std::function<void(int)>& task);
 
   /// Whether a helper thread was started.
@@ -49,6 +51,7 @@ class SecondCore {
   /// The current pair's number times 4 plus how many of its tasks are claimed (0, 1 or 2).
   std::atomic<std::uint64_t> claims_{0};
   std::atomic<int> tasks_done_{0};
+  std::exception_ptr failure_[2];  ///< what task(0) and task(1) of the current pair threw
   std::uint64_t pairs_posted_ = 0;
   std::unique_ptr<Helper> helper_;
 };

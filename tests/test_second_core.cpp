@@ -1,13 +1,15 @@
 // SecondCore, the helper thread that runs the halves of a solve's phases and its two Krylov
 // solves at the same time: each task of each pair runs exactly once, on two threads at once
 // when two are allowed and a second core is there, on the caller alone when one thread is
-// allowed; split_in_two covers its range once.
+// allowed; split_in_two covers its range once; a task's exception reaches the caller.
 #include <doctest/doctest.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -94,4 +96,27 @@ TEST_CASE("SecondCore: one never given a pair ends cleanly, whether its helper i
   std::atomic<int> runs = 0;
   blocked.run_both([&](int) { ++runs; });
   CHECK(runs == 2);
+}
+
+TEST_CASE("SecondCore: a task's exception reaches the caller after both tasks have returned") {
+  for (const bool helper : {true, false}) {
+    SecondCore second_core(helper);
+    for (const int thrower : {0, 1}) {
+      std::atomic<bool> other_returned = false;
+      const auto task = [&](int k) {
+        if (k == thrower) throw std::runtime_error("task " + std::to_string(k));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // still running when the other throws
+        other_returned = true;
+      };
+      CHECK_THROWS_WITH_AS(second_core.run_both(task), ("task " + std::to_string(thrower)).c_str(),
+                           std::runtime_error);
+      CHECK(other_returned);
+    }
+    // Both throw: task(0)'s exception; the next pair runs as usual.
+    CHECK_THROWS_WITH(second_core.run_both([](int k) { throw std::runtime_error("task " + std::to_string(k)); }),
+                      "task 0");
+    std::atomic<int> runs = 0;
+    second_core.run_both([&](int) { ++runs; });
+    CHECK(runs == 2);
+  }
 }
