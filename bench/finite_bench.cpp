@@ -17,6 +17,7 @@
 #include "bellman_matrix.hpp"
 #include "bicgstab.hpp"
 #include "sparse_lu.hpp"
+#include "transpose.hpp"
 #include "pgtruth/finite_solver.hpp"
 
 using namespace pgtruth;
@@ -65,8 +66,8 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
   const Eigen::VectorXd& r = system.r_pi;
   const Index S = M.rows();
   if (iterative) {
-    const detail::RowMajorMatrix Mt = M.transpose();  // the hierarchy's strength of coupling needs it
-    const detail::AggregationMultigrid multigrid(M, Mt);
+    const detail::RowMajorMatrix Mt = detail::transpose(M, second_core);  // the hierarchy's strength of coupling needs it
+    const detail::AggregationMultigrid multigrid(M, Mt, second_core);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(S);
     // Products on the calling thread, as the solver's Krylov solves make them.
     const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { detail::multiply_serial(M, y, out); };

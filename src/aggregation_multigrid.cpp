@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "second_core.hpp"
 #include "sparse_lu.hpp"
 
 namespace pgtruth::detail {
@@ -139,7 +140,7 @@ void gauss_seidel(const RowMajorMatrix& A, const std::vector<int>& diagonal_posi
 
 AggregationMultigrid::~AggregationMultigrid() = default;
 
-AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At) {
+AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At, SecondCore& second_core) {
   if (!A.isCompressed() || !At.isCompressed() || A.rows() != A.cols() || At.rows() != A.rows())
     throw std::invalid_argument("AggregationMultigrid: A and At must be square, compressed and of one size");
   levels_.emplace_back();
@@ -150,12 +151,15 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMaj
   while (levels_.size() < kMaxLevels) {
     const RowMajorMatrix& fine = *levels_.back().A;
     if (fine.rows() <= kDirectCoarsest) break;
-    // Double pairwise aggregation: pairs of the states, then pairs of those pairs.
+    // Double pairwise aggregation: pairs of the states, then pairs of those pairs. Each Galerkin
+    // product is formed for A and for A^T, one on each core: P^T A^T P = (P^T A P)^T.
     int pairs = 0, quads = 0;
     const std::vector<int> pair = match_pairs(fine, *levels_.back().At, pairs);
-    const RowMajorMatrix paired = galerkin(fine, pair, pairs);
-    const std::vector<int> quad = match_pairs(paired, RowMajorMatrix(paired.transpose()), quads);
-    auto coarse = std::make_unique<RowMajorMatrix>(galerkin(paired, quad, quads));
+    RowMajorMatrix paired[2];
+    second_core.run_both([&](int t) { paired[t] = galerkin(t ? *levels_.back().At : fine, pair, pairs); });
+    const std::vector<int> quad = match_pairs(paired[0], paired[1], quads);
+    auto coarse = std::make_unique<RowMajorMatrix>(), coarse_t = std::make_unique<RowMajorMatrix>();
+    second_core.run_both([&](int t) { *(t ? coarse_t : coarse) = galerkin(paired[t], quad, quads); });
     const Eigen::VectorXd diagonal = coarse->diagonal();
     if (static_cast<double>(quads) * kMinCoarsening > static_cast<double>(fine.rows()) ||
         static_cast<double>(coarse->nonZeros()) > kMaxCoarseFill * static_cast<double>(fine.nonZeros()) ||
@@ -164,14 +168,14 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMaj
     std::vector<int>& aggregate = levels_.back().aggregate;
     aggregate.resize(pair.size());
     for (std::size_t i = 0; i < pair.size(); ++i) aggregate[i] = quad[static_cast<std::size_t>(pair[i])];
-    auto coarse_t = std::make_unique<RowMajorMatrix>(coarse->transpose());
     levels_.emplace_back();
     levels_.back().A = coarse.get(), levels_.back().At = coarse_t.get();
     levels_.back().inverse_diagonal = diagonal.cwiseInverse();
     coarse_matrices_.push_back(std::move(coarse)), coarse_matrices_.push_back(std::move(coarse_t));
   }
-  for (Level& level : levels_)
-    level.diagonal_position[0] = diagonal_positions(*level.A), level.diagonal_position[1] = diagonal_positions(*level.At);
+  second_core.run_both([&](int t) {
+    for (Level& level : levels_) level.diagonal_position[t] = diagonal_positions(t ? *level.At : *level.A);
+  });
   for (std::size_t l = 1; l < levels_.size(); ++l) {
     const Eigen::Index n = levels_[l].A->rows();
     for (int d = 0; d < 2; ++d) levels_[l].b[d].resize(n), levels_[l].x[d].resize(n);

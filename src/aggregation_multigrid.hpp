@@ -10,7 +10,8 @@
 //                aggregates hold at most four states (Notay 2010, "An aggregation-based
 //                algebraic multigrid method", ETNA 37; Napov & Notay 2012, SISC 34);
 //   prolongation P piecewise constant (P_ik = 1 when state i is in aggregate k);
-//   coarse matrix  A_{l+1} = P^T A_l P, an M-matrix again (each entry a sum of fine entries);
+//   coarse matrix  A_{l+1} = P^T A_l P, an M-matrix again (each entry a sum of fine entries),
+//                and its transpose as P^T A_l^T P (the same sums in another order);
 //   cycle        a V(0,2)-cycle: the coarse correction x = P A_{l+1}^{-1} P^T b first, then a
 //                backward and a forward Gauss-Seidel sweep. Two passes over the level's matrix,
 //                where a V(1,1)-cycle takes three (a sweep, the residual, a sweep); on the
@@ -28,6 +29,7 @@
 
 namespace pgtruth::detail {
 
+class SecondCore;
 class SparseLu;
 
 class AggregationMultigrid {
@@ -36,7 +38,8 @@ class AggregationMultigrid {
   /// stored and positive; std::invalid_argument otherwise). The fine matrices are referenced,
   /// not copied: A and At must outlive this object. Returns a one-level hierarchy (Gauss-Seidel
   /// alone) when coarsening does not pay, as on random graphs whose coarse matrices fill in.
-  AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At);
+  /// The coarse matrices of A and of A^T are formed by the two tasks of pairs on `second_core`.
+  AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At, SecondCore& second_core);
   ~AggregationMultigrid();
 
   /// z = B r for one V-cycle B ~ A^{-1} (transposed = false) or B ~ A^{-T} (true), started

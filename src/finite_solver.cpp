@@ -19,6 +19,7 @@
 #include "policy_rows.hpp"
 #include "second_core.hpp"
 #include "sparse_lu.hpp"
+#include "transpose.hpp"
 
 namespace pgtruth {
 
@@ -128,9 +129,9 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
                               const Eigen::VectorXd& start, double target, detail::SecondCore& second_core) {
   BellmanSolves out;
   const RowMajorMatrix& A = M;
-  const RowMajorMatrix At = M.transpose();
+  const RowMajorMatrix At = detail::transpose(M, second_core);
   // One multigrid hierarchy serves both systems: (P^T M P)^T = P^T M^T P.
-  const detail::AggregationMultigrid multigrid(A, At);
+  const detail::AggregationMultigrid multigrid(A, At, second_core);
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
   // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).

@@ -50,28 +50,42 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
     next[0] = r > 0 ? s - W : s, next[1] = r < H - 1 ? s + W : s;
     next[2] = c > 0 ? s - 1 : s, next[3] = c < W - 1 ? s + 1 : s;
   };
-  reserve(mdp, S * 4, S * 16);
-  Index next[4];
+  // The rows s * 4 + a are written in place: at most four distinct cells a row (the four moves).
+  const Index rows = S * 4;
+  mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
+  mdp.row_reward.assign(static_cast<std::size_t>(rows), reward);
+  mdp.outcome_next.resize(static_cast<std::size_t>(rows) * 4);
+  mdp.outcome_probability.resize(static_cast<std::size_t>(rows) * 4);
+  Index* begin = mdp.outcome_begin.data();
+  std::int32_t* cell_of = mdp.outcome_next.data();
+  double* probability_of = mdp.outcome_probability.data();
+  Index k = 0, next[4];
   for (Index s = 0; s < S; ++s) {
     targets(s, next);
     for (int a = 0; a < 4; ++a) {
-      if (s != S - 1) {
-        // Merge moves that land in the same cell: at most four outcomes.
-        Outcome row[5];
-        int size = 0;
-        const auto add = [&](Index cell, double p) {
-          for (int k = 0; k < size; ++k)
-            if (row[k].next == cell) return void(row[k].probability += p);
-          row[size++] = {cell, p, reward};
-        };
-        add(next[a], 1.0 - slip);
-        for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
-        for (int k = 0; k < size; ++k)
-          if (row[k].probability > 0.0) mdp.add_outcome(row[k].next, row[k].probability, row[k].reward);
+      begin[s * 4 + a] = k;
+      if (s == S - 1) {  // the terminal cell's rows: no outcome, no reward
+        mdp.row_reward[static_cast<std::size_t>(s * 4 + a)] = 0.0;
+        continue;
       }
-      mdp.end_row();
+      // Merge moves that land in the same cell, then drop the cells of probability 0.
+      const Index first = k;
+      const auto add = [&](Index cell, double p) {
+        for (Index j = first; j < k; ++j)
+          if (cell_of[j] == cell) return void(probability_of[j] += p);
+        cell_of[k] = static_cast<std::int32_t>(cell), probability_of[k] = p, ++k;
+      };
+      add(next[a], 1.0 - slip);
+      for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
+      const Index end = k;
+      k = first;
+      for (Index j = first; j < end; ++j)
+        if (probability_of[j] > 0.0) cell_of[k] = cell_of[j], probability_of[k] = probability_of[j], ++k;
     }
   }
+  begin[rows] = k;
+  mdp.outcome_next.resize(static_cast<std::size_t>(k));
+  mdp.outcome_probability.resize(static_cast<std::size_t>(k));
 }
 
 /// Garnet (Archibald et al. 1995): each (s, a) moves to `branching` distinct states drawn

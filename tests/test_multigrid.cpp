@@ -8,11 +8,13 @@
 
 #include "aggregation_multigrid.hpp"
 #include "bicgstab.hpp"
+#include "second_core.hpp"
 
 namespace {
 
 using pgtruth::detail::AggregationMultigrid;
 using pgtruth::detail::RowMajorMatrix;
+using pgtruth::detail::SecondCore;
 
 /// M = I - gamma P for a walk on a W x W grid that moves right with probability 0.4 and
 /// up, down, left with 0.2 each (off-grid moves stay); the last cell is absorbing, so it is
@@ -81,7 +83,8 @@ Contraction iterate(const RowMajorMatrix& A, const AggregationMultigrid& B, bool
 TEST_CASE("multigrid: on a 10^4-state grid walk, the cycle for M and the one for M^T both converge alone") {
   const RowMajorMatrix M = grid_walk(100, 0.99);
   const RowMajorMatrix Mt = M.transpose();
-  const AggregationMultigrid multigrid(M, Mt);
+  SecondCore second_core;
+  const AggregationMultigrid multigrid(M, Mt, second_core);
   CHECK(multigrid.levels() >= 3);                  // 10^4 -> ~2500 -> ~600 (then a sparse LU)
   CHECK(multigrid.operator_complexity() < 1.6);    // a cycle costs little more than two sweeps
   const Eigen::VectorXd b = Eigen::VectorXd::LinSpaced(M.rows(), -1.0, 2.0);
@@ -98,7 +101,8 @@ TEST_CASE("multigrid: on a 10^4-state grid walk, the cycle for M and the one for
 TEST_CASE("multigrid: coarsening stops where aggregates fill in, and Gauss-Seidel alone still converges") {
   const RowMajorMatrix M = random_chain(20000, 8, 0.9, 3);
   const RowMajorMatrix Mt = M.transpose();
-  const AggregationMultigrid multigrid(M, Mt);
+  SecondCore second_core;
+  const AggregationMultigrid multigrid(M, Mt, second_core);
   CHECK(multigrid.levels() == 1);
   const Eigen::VectorXd b = Eigen::VectorXd::Ones(M.rows());
   // With row sums 1 - gamma, the exact solution of M x = 1 is constant: x = 1 / (1 - gamma).
@@ -111,7 +115,8 @@ TEST_CASE("multigrid: coarsening stops where aggregates fill in, and Gauss-Seide
 TEST_CASE("bicgstab: reaches the backward error it is asked for on a nonsymmetric M-matrix") {
   const RowMajorMatrix M = grid_walk(60, 0.999);
   const RowMajorMatrix Mt = M.transpose();
-  const AggregationMultigrid multigrid(M, Mt);
+  SecondCore second_core;
+  const AggregationMultigrid multigrid(M, Mt, second_core);
   const Eigen::VectorXd b = Eigen::VectorXd::LinSpaced(M.rows(), 1.0, 3.0);
   const double norm_M = (M.cwiseAbs() * Eigen::VectorXd::Ones(M.rows())).maxCoeff();
   const auto multiply = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { out.noalias() = M * y; };
@@ -138,9 +143,10 @@ TEST_CASE("multigrid: refuses a matrix without a positive diagonal, or not compr
   RowMajorMatrix M = grid_walk(10, 0.9);
   M.coeffRef(3, 3) = 0.0;  // coeffRef on an existing entry keeps the storage compressed
   const RowMajorMatrix Mt = M.transpose();
-  CHECK_THROWS_AS(AggregationMultigrid(M, Mt), std::invalid_argument);
+  SecondCore second_core;
+  CHECK_THROWS_AS(AggregationMultigrid(M, Mt, second_core), std::invalid_argument);
   RowMajorMatrix loose = grid_walk(10, 0.9);
   loose.uncompress();
   const RowMajorMatrix loose_t = loose.transpose();
-  CHECK_THROWS_AS(AggregationMultigrid(loose, loose_t), std::invalid_argument);
+  CHECK_THROWS_AS(AggregationMultigrid(loose, loose_t, second_core), std::invalid_argument);
 }
