@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "format.hpp"
+#include "prefault.hpp"
 #include "pgtruth/random.hpp"
 
 namespace pgtruth::detail {
@@ -12,7 +13,12 @@ namespace {
 
 constexpr std::int64_t kMaxStates = 100'000'000;
 
-void name_states(FiniteMdp& mdp, Index S) {
+/// States from which the buffers of a generated MDP are prefaulted from both cores (prefault.hpp):
+/// below, their faults (under a millisecond) do not repay starting a thread.
+constexpr Index kPrefaultAbove = 5000;
+
+void name_states(SecondCore& second_core, FiniteMdp& mdp, Index S) {
+  reserve_prefaulted(second_core, mdp.state_names, static_cast<std::size_t>(S));
   mdp.state_names.resize(static_cast<std::size_t>(S));
   for (Index s = 0; s < S; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
 }
@@ -39,7 +45,8 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
   const double reward = reward_node ? reward_node->number() : -1.0;
 
   const Index S = W * H;
-  name_states(mdp, S);
+  SecondCore second_core(S > kPrefaultAbove);
+  name_states(second_core, mdp, S);
   mdp.action_names = {"up", "down", "left", "right"};
   mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
   mdp.terminal.assign(static_cast<std::size_t>(S), 0);
@@ -52,6 +59,10 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
   };
   // The rows s * 4 + a are written in place: at most four distinct cells a row (the four moves).
   const Index rows = S * 4;
+  reserve_prefaulted(second_core, mdp.outcome_begin, static_cast<std::size_t>(rows) + 1);
+  reserve_prefaulted(second_core, mdp.row_reward, static_cast<std::size_t>(rows));
+  reserve_prefaulted(second_core, mdp.outcome_next, static_cast<std::size_t>(rows) * 4);
+  reserve_prefaulted(second_core, mdp.outcome_probability, static_cast<std::size_t>(rows) * 4);
   mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
   mdp.row_reward.assign(static_cast<std::size_t>(rows), reward);
   mdp.outcome_next.resize(static_cast<std::size_t>(rows) * 4);
@@ -97,7 +108,8 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
   const Index S = g.at("states").integer(1, kMaxStates), A = g.at("actions").integer(1, 1'000'000);
   const Index b = g.at("branching").integer(1, S);
   const auto seed = static_cast<std::uint64_t>(g.at("seed").integer(0, std::int64_t{1} << 53));
-  name_states(mdp, S);
+  SecondCore no_helper(false);
+  name_states(no_helper, mdp, S);
   mdp.action_names.resize(static_cast<std::size_t>(A));
   for (Index a = 0; a < A; ++a) mdp.action_names[static_cast<std::size_t>(a)] = std::to_string(a);
   mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
