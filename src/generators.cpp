@@ -23,12 +23,13 @@ void name_states(SecondCore& second_core, FiniteMdp& mdp, Index S) {
   for (Index s = 0; s < S; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
 }
 
-/// Room for `rows` rows of at most `outcomes` outcomes in all, each row with one reward.
-void reserve(FiniteMdp& mdp, Index rows, Index outcomes) {
-  mdp.outcome_begin.reserve(static_cast<std::size_t>(rows) + 1);
-  mdp.row_reward.reserve(static_cast<std::size_t>(rows));
-  mdp.outcome_next.reserve(static_cast<std::size_t>(outcomes));
-  mdp.outcome_probability.reserve(static_cast<std::size_t>(outcomes));
+/// Room for `rows` rows of at most `outcomes` outcomes in all, each row with one reward, its
+/// pages made present from both cores.
+void reserve(SecondCore& second_core, FiniteMdp& mdp, Index rows, Index outcomes) {
+  reserve_prefaulted(second_core, mdp.outcome_begin, static_cast<std::size_t>(rows) + 1);
+  reserve_prefaulted(second_core, mdp.row_reward, static_cast<std::size_t>(rows));
+  reserve_prefaulted(second_core, mdp.outcome_next, static_cast<std::size_t>(outcomes));
+  reserve_prefaulted(second_core, mdp.outcome_probability, static_cast<std::size_t>(outcomes));
 }
 
 /// Gridworld (spec §1): cells row * W + column, row 0 at the top; with probability 1 − slip the
@@ -59,10 +60,7 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
   };
   // The rows s * 4 + a are written in place: at most four distinct cells a row (the four moves).
   const Index rows = S * 4;
-  reserve_prefaulted(second_core, mdp.outcome_begin, static_cast<std::size_t>(rows) + 1);
-  reserve_prefaulted(second_core, mdp.row_reward, static_cast<std::size_t>(rows));
-  reserve_prefaulted(second_core, mdp.outcome_next, static_cast<std::size_t>(rows) * 4);
-  reserve_prefaulted(second_core, mdp.outcome_probability, static_cast<std::size_t>(rows) * 4);
+  reserve(second_core, mdp, rows, rows * 4);
   mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
   mdp.row_reward.assign(static_cast<std::size_t>(rows), reward);
   mdp.outcome_next.resize(static_cast<std::size_t>(rows) * 4);
@@ -108,15 +106,15 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
   const Index S = g.at("states").integer(1, kMaxStates), A = g.at("actions").integer(1, 1'000'000);
   const Index b = g.at("branching").integer(1, S);
   const auto seed = static_cast<std::uint64_t>(g.at("seed").integer(0, std::int64_t{1} << 53));
-  SecondCore no_helper(false);
-  name_states(no_helper, mdp, S);
+  SecondCore second_core(S > kPrefaultAbove);
+  name_states(second_core, mdp, S);
   mdp.action_names.resize(static_cast<std::size_t>(A));
   for (Index a = 0; a < A; ++a) mdp.action_names[static_cast<std::size_t>(a)] = std::to_string(a);
   mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
   mdp.terminal.assign(static_cast<std::size_t>(S), 0);
   Rng rng(seed, 0);
   const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
-  reserve(mdp, S * A, S * A * b);
+  reserve(second_core, mdp, S * A, S * A * b);
   std::vector<Index> successors;
   std::vector<double> cuts;
   for (Index s = 0; s < S; ++s)
