@@ -58,7 +58,9 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
     next[0] = r > 0 ? s - W : s, next[1] = r < H - 1 ? s + W : s;
     next[2] = c > 0 ? s - 1 : s, next[3] = c < W - 1 ? s + 1 : s;
   };
-  // The rows s * 4 + a are written in place: at most four distinct cells a row (the four moves).
+  // The rows s * 4 + a are written in place, in FiniteMdp's layout for one reward a row
+  // (outcome_begin, outcome_next, outcome_probability, row_reward; outcome_reward stays empty):
+  // at most four distinct cells a row (the four moves), cell numbers below 10^8 < 2^31.
   const Index rows = S * 4;
   reserve(second_core, mdp, rows, rows * 4);
   mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
