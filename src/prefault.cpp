@@ -17,10 +17,10 @@ void prefault(SecondCore& second_core, void* begin, std::size_t bytes) {
   const auto first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page;
   const auto end = (reinterpret_cast<std::uintptr_t>(begin) + bytes) / page;
   if (end <= first) return;
-  const std::uintptr_t middle = first + (end - first) / 2;
-  second_core.run_both([&](int half) {
-    const std::uintptr_t from = half ? middle : first, to = half ? end : middle;
-    if (to > from) madvise(reinterpret_cast<void*>(from * page), (to - from) * page, MADV_POPULATE_WRITE);
+  split_in_two(second_core, static_cast<std::int64_t>(end - first), [&](int, std::int64_t from, std::int64_t to) {
+    if (to > from)
+      madvise(reinterpret_cast<void*>((first + static_cast<std::uintptr_t>(from)) * page),
+              static_cast<std::size_t>(to - from) * page, MADV_POPULATE_WRITE);
   });
 #else
   (void)second_core, (void)begin, (void)bytes;

@@ -1,5 +1,6 @@
 #include "transpose.hpp"
 
+#include <cstdint>
 #include <vector>
 
 namespace pgtruth::detail {
@@ -10,15 +11,12 @@ RowMajorMatrix transpose(const RowMajorMatrix& M, SecondCore& second_core) {
   const int* outer = M.outerIndexPtr();
   const int* inner = M.innerIndexPtr();
   const double* value = M.valuePtr();
-  const int middle = rows / 2;
-  const int first_row[2] = {0, middle}, end_row[2] = {middle, rows};
-
   // Entries of each column in each half of the rows; then, in place, where the half's next
   // entry of that column goes in M^T's storage.
   std::vector<int> next[2];
-  second_core.run_both([&](int half) {
+  split_in_two(second_core, rows, [&](int half, std::int64_t first_row, std::int64_t end_row) {
     next[half].assign(static_cast<std::size_t>(columns), 0);
-    for (int p = outer[first_row[half]]; p < outer[end_row[half]]; ++p) ++next[half][static_cast<std::size_t>(inner[p])];
+    for (int p = outer[first_row]; p < outer[end_row]; ++p) ++next[half][static_cast<std::size_t>(inner[p])];
   });
   RowMajorMatrix T(columns, rows);
   T.resizeNonZeros(M.nonZeros());
@@ -34,9 +32,9 @@ RowMajorMatrix transpose(const RowMajorMatrix& M, SecondCore& second_core) {
 
   int* t_inner = T.innerIndexPtr();
   double* t_value = T.valuePtr();
-  second_core.run_both([&](int half) {
+  split_in_two(second_core, rows, [&](int half, std::int64_t first_row, std::int64_t end_row) {
     int* at = next[half].data();
-    for (int i = first_row[half]; i < end_row[half]; ++i)
+    for (int i = static_cast<int>(first_row); i < end_row; ++i)
       for (int p = outer[i]; p < outer[i + 1]; ++p) {
         const int q = at[inner[p]]++;
         t_inner[q] = i, t_value[q] = value[p];
