@@ -1,9 +1,11 @@
 #pragma once
-// Internal: a second core for the pairs of independent tasks of one solve.
+// Internal: a second core for the pairs of independent tasks of one solve (or of one
+// generated problem, whose buffers are prefaulted by halves: prefault.hpp).
 //
-// A solve of a large finite MDP splits its phases in two: the policy's probabilities and the
-// Bellman system by halves of the states, then the Krylov solves of M v = r_pi and
-// M^T eta = start. At 10^4 states each phase takes a millisecond or a few, too short to repay
+// A solve of a large finite MDP splits its phases in two: the policy's probabilities, the
+// Bellman system and q by halves of the states; M^T by halves of M's rows; the coarse matrices
+// of M and of M^T; the Krylov solves of M v = r_pi and M^T eta = start, and their residuals.
+// At 10^4 states each phase takes a millisecond or less, too short to repay
 // starting a thread for it: on the 2-core machine we measure on, a thread created then starts
 // on its parent's core and may take it for a 4 ms scheduler tick, and waking a sleeping one
 // takes 0.05 ms or 3 to 8 ms at random. So one helper thread serves the whole solve: it is
