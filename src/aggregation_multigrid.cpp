@@ -49,9 +49,11 @@ std::vector<int> match_pairs(const RowMajorMatrix& A, const RowMajorMatrix& At, 
   return pair;
 }
 
-/// The Galerkin matrix P^T A P of the piecewise-constant prolongation of `aggregate`:
-/// entry (I, J) is the sum of a_ij over i in aggregate I and j in aggregate J.
-RowMajorMatrix galerkin(const RowMajorMatrix& A, const std::vector<int>& aggregate, int coarse) {
+/// Sets Ac to the Galerkin matrix P^T A P of the piecewise-constant prolongation of `aggregate`:
+/// entry (I, J) is the sum of a_ij over i in aggregate I and j in aggregate J. (Written into
+/// the caller's matrix: Eigen 3.4's SparseMatrix has no move assignment, so assigning a
+/// returned one would copy it, into memory fresh from the kernel.)
+void galerkin(const RowMajorMatrix& A, const std::vector<int>& aggregate, int coarse, RowMajorMatrix& Ac) {
   const auto n = static_cast<std::size_t>(A.rows()), nc = static_cast<std::size_t>(coarse);
   std::vector<int> first(nc + 1, 0), members(n);  // the states of aggregate I: members[first[I] .. first[I+1])
   for (int k : aggregate) ++first[static_cast<std::size_t>(k) + 1];
@@ -61,7 +63,7 @@ RowMajorMatrix galerkin(const RowMajorMatrix& A, const std::vector<int>& aggrega
     for (std::size_t i = 0; i < n; ++i) members[static_cast<std::size_t>(next[static_cast<std::size_t>(aggregate[i])]++)] = static_cast<int>(i);
   }
   // Written straight into the coarse matrix's storage: it has at most as many entries as A.
-  RowMajorMatrix Ac(coarse, coarse);
+  Ac.resize(coarse, coarse);
   Ac.resizeNonZeros(A.nonZeros());
   int* outer = Ac.outerIndexPtr();
   int* inner = Ac.innerIndexPtr();
@@ -84,7 +86,6 @@ RowMajorMatrix galerkin(const RowMajorMatrix& A, const std::vector<int>& aggrega
     outer[I + 1] = size;
   }
   Ac.resizeNonZeros(size);
-  return Ac;
 }
 
 /// Position in A's storage of each row's diagonal entry (every level matrix has one).
@@ -156,10 +157,10 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, const RowMaj
     int pairs = 0, quads = 0;
     const std::vector<int> pair = match_pairs(fine, *levels_.back().At, pairs);
     RowMajorMatrix paired[2];
-    second_core.run_both([&](int t) { paired[t] = galerkin(t ? *levels_.back().At : fine, pair, pairs); });
+    second_core.run_both([&](int t) { galerkin(t ? *levels_.back().At : fine, pair, pairs, paired[t]); });
     const std::vector<int> quad = match_pairs(paired[0], paired[1], quads);
     auto coarse = std::make_unique<RowMajorMatrix>(), coarse_t = std::make_unique<RowMajorMatrix>();
-    second_core.run_both([&](int t) { *(t ? coarse_t : coarse) = galerkin(paired[t], quad, quads); });
+    second_core.run_both([&](int t) { galerkin(paired[t], quad, quads, *(t ? coarse_t : coarse)); });
     const Eigen::VectorXd diagonal = coarse->diagonal();
     if (static_cast<double>(quads) * kMinCoarsening > static_cast<double>(fine.rows()) ||
         static_cast<double>(coarse->nonZeros()) > kMaxCoarseFill * static_cast<double>(fine.nonZeros()) ||
