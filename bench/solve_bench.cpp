@@ -4,11 +4,12 @@
 //   OUT.gradient  the gradient in the order of theta (finite), or dJ/dK row-major (LQG);
 //   OUT.P         the value matrix P, row-major (LQG only).
 // Timed: building the problem from the file's text (for generated problems this is the
-// generator) and the solve; not timed: reading the file and writing the results. Only J and the gradient are asked for (no Fisher
-// matrix, no Riccati optimum), as the peers compute nothing else.
+// generator) and the solve; not timed: reading the file and writing the results. Only J and the
+// gradient are asked for (no Fisher matrix, no Riccati optimum), as the peers compute nothing
+// else.
 //
-// With --calls N the whole computation (reading, generating, solving) is done N times in this
-// process, each time from scratch: the first call is "cold" (its memory is fresh from the
+// With --calls N the whole computation (building the problem from the text, solving) is done N
+// times in this process, each time from scratch: the first call is "cold" (its memory is fresh from the
 // kernel, a page fault a 4 KiB page), the last "warm" (it reuses the memory the earlier calls
 // freed), as in a program that solves problem after problem. The results written are the last
 // call's, which must give J bit for bit as the first did; the peak memory reported (max RSS) is

@@ -52,7 +52,7 @@ std::vector<int> match_pairs(const RowMajorMatrix& A, const RowMajorMatrix& At, 
 /// Sets Ac to the Galerkin matrix P^T A P of the piecewise-constant prolongation of `aggregate`:
 /// entry (I, J) is the sum of a_ij over i in aggregate I and j in aggregate J. (Written into
 /// the caller's matrix: Eigen 3.4's SparseMatrix has no move assignment, so assigning a
-/// returned one would copy it, into memory fresh from the kernel.)
+/// returned one would copy it.)
 void galerkin(const RowMajorMatrix& A, const std::vector<int>& aggregate, int coarse, RowMajorMatrix& Ac) {
   const auto n = static_cast<std::size_t>(A.rows()), nc = static_cast<std::size_t>(coarse);
   std::vector<int> first(nc + 1, 0), members(n);  // the states of aggregate I: members[first[I] .. first[I+1])
