@@ -9,11 +9,11 @@
 // else.
 //
 // With --calls N the whole computation (building the problem from the text, solving) is done N
-// times in this process, each time from scratch: the first call is "cold" (its memory is fresh from the
-// kernel, a page fault a 4 KiB page), the last "warm" (it reuses the memory the earlier calls
-// freed), as in a program that solves problem after problem. The results written are the last
-// call's, which must give J bit for bit as the first did; the peak memory reported (max RSS) is
-// the process's after the first call, that of one computation.
+// times in this process, each time from scratch: the first call is "cold" (its memory is fresh
+// from the kernel, a page fault a 4 KiB page), the last "warm" (it reuses the memory the
+// earlier calls freed), as in a program that solves problem after problem. The results written
+// are the last call's, which must give J bit for bit as the first did; the peak memory reported
+// (max RSS) is the process's after the first call, that of one computation.
 //
 //   pgtruth_bench_solve FILE OUT [--solver auto|direct|iterative] [--calls N]
 #include <algorithm>
