@@ -430,8 +430,7 @@ def fmt(x, spec):
 
 def compare_finite(args, tmp, report):
     print("Finite: the spec's gridworld (slip 0.1, step reward -1, gamma 0.99, tabular softmax, theta = 0)")
-    print("time = generate the MDP + J + full gradient; ratio = method time / pgtruth time;")
-    print(f"cold = the first call in a fresh process, warm = call {args.calls} in the same process")
+    print("time = generate the MDP + J + full gradient; ratio = method time / pgtruth time")
     print(TABLE_HEADER)
     for width, height in GRIDS:
         n = width * height
@@ -543,7 +542,8 @@ def main():
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     report = []
-    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}; pgtruth build {args.build}\n")
+    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}; pgtruth build {args.build}")
+    print(f"cold = the first call in a fresh process, warm = call {args.calls} in the same process\n")
     with tempfile.TemporaryDirectory(prefix="pgtruth-peers-") as tmp:
         if "finite" not in skip:
             compare_finite(args, tmp, report)
