@@ -54,6 +54,23 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
     r0_norm = r_norm, rho_next = r_norm * r_norm;
   };
   restart();
+  // x += c d and r -= c A d (A d given), in one pass; returns |r|_2^2, |x|_inf and, when
+  // asked, r0 . r of the new r.
+  struct Moved {
+    double r_squared = 0.0, x_max = 0.0, r0_dot_r = 0.0;
+  };
+  const auto move = [&](double c, const VectorXd& d, const VectorXd& Ad, bool with_r0) {
+    Moved out;
+    for_each_chunk(n, [&](Eigen::Index i, Eigen::Index m) {
+      auto xi = x.segment(i, m), ri = r.segment(i, m);
+      xi += c * d.segment(i, m);
+      ri -= c * Ad.segment(i, m);
+      out.r_squared += ri.squaredNorm();
+      out.x_max = std::max(out.x_max, xi.cwiseAbs().maxCoeff());
+      if (with_r0) out.r0_dot_r += r0.segment(i, m).dot(ri);
+    });
+    return out;
+  };
   for (long k = 1; k <= max_iterations; ++k) {
     if (!(std::abs(rho_next) > 1e-30 * r0_norm * r_norm)) {  // breakdown
       restart();
@@ -67,18 +84,11 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
     precondition(p, y);
     multiply(y, v);
     alpha = rho / r0.dot(v);
-    // x += alpha y; s = r - alpha v (into r); |s|_2 and |x|_inf.
-    double s_squared = 0.0, x_max = 0.0;
-    for_each_chunk(n, [&](Eigen::Index i, Eigen::Index m) {
-      auto xi = x.segment(i, m), si = r.segment(i, m);
-      xi += alpha * y.segment(i, m);
-      si -= alpha * v.segment(i, m);
-      s_squared += si.squaredNorm();
-      x_max = std::max(x_max, xi.cwiseAbs().maxCoeff());
-    });
+    // x += alpha y; s = r - alpha v, kept in r.
+    const Moved to_s = move(alpha, y, v, false);
     VectorXd& s = r;
-    r_norm = std::sqrt(s_squared);
-    if (converged(r_norm, x_max)) return k;
+    r_norm = std::sqrt(to_s.r_squared);
+    if (converged(r_norm, to_s.x_max)) return k;
     VectorXd& z = y;
     precondition(s, z);
     multiply(z, t);
@@ -88,19 +98,11 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
       ts += t.segment(i, m).dot(s.segment(i, m));
     });
     omega = tt > 0.0 ? ts / tt : 0.0;
-    // x += omega z; r = s - omega t; |r|_2, |x|_inf and rho' = r0 . r.
-    double r_squared = 0.0;
-    x_max = 0.0, rho_next = 0.0;
-    for_each_chunk(n, [&](Eigen::Index i, Eigen::Index m) {
-      auto xi = x.segment(i, m), ri = r.segment(i, m);
-      xi += omega * z.segment(i, m);
-      ri -= omega * t.segment(i, m);
-      r_squared += ri.squaredNorm();
-      x_max = std::max(x_max, xi.cwiseAbs().maxCoeff());
-      rho_next += r0.segment(i, m).dot(ri);
-    });
-    r_norm = std::sqrt(r_squared);
-    if (converged(r_norm, x_max) || !std::isfinite(omega) || !std::isfinite(alpha)) return k;
+    // x += omega z; r = s - omega t; and rho' = r0 . r for the next step.
+    const Moved to_r = move(omega, z, t, true);
+    rho_next = to_r.r0_dot_r;
+    r_norm = std::sqrt(to_r.r_squared);
+    if (converged(r_norm, to_r.x_max) || !std::isfinite(omega) || !std::isfinite(alpha)) return k;
     if (omega == 0.0) restart();
   }
   return max_iterations;
