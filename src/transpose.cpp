@@ -8,7 +8,7 @@ namespace pgtruth::detail {
 RowMajorMatrix transpose(const RowMajorMatrix& M, SecondCore& second_core) {
   // One named result, returned on every path: Eigen 3.4's SparseMatrix has no move
   // constructor, so a function returning another object on some path (and thus without the
-  // named return value optimisation) copies the result: 64 MB more fresh pages at 10^6 states.
+  // named return value optimisation) copies its result, 64 MB at 10^6 states.
   RowMajorMatrix T;
   if (!M.isCompressed()) {
     T = M.transpose();
