@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "pgtruth/error.hpp"
@@ -28,16 +29,20 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
     return 1 + mdp.outcome_begin[static_cast<std::size_t>((s + 1) * A)] -
            mdp.outcome_begin[static_cast<std::size_t>(s * A)];
   };
-  // The states are assembled in two halves, [0, S/2) and [S/2, S), each from its own place in
-  // M's storage: the second half starts at the bound on the first half's entries.
+  // The states are assembled in two halves, [0, S/2) and [S/2, S): the first into M's storage,
+  // the second into a buffer of its own (its entries go after the first half's, whose number
+  // is not known until they are made), copied into M at the end and freed. Only the pages
+  // written are touched: M's storage is sized by the bound on all entries, the buffer by the
+  // bound on the second half's, and a later phase reuses the buffer's freed pages.
   const Index middle = S / 2;
   const Index second_first = std::lower_bound(u.state_of.begin(), u.state_of.end(), middle) - u.state_of.begin();
-  Index bound = 0, second_start = 0;
+  Index bound = 0, first_bound = 0;  // on all entries, and on the first half's
   for (Index k = 0; k < n; ++k) {
-    if (k == second_first) second_start = bound;
+    if (k == second_first) first_bound = bound;
     bound += entries_bound(u.state_of[k]);
   }
-  if (second_first == n) second_start = bound;  // no unknown in the second half
+  if (second_first == n) first_bound = bound;  // no unknown in the second half
+  const Index second_bound = bound - first_bound;
   if (bound > std::numeric_limits<int>::max())
     throw IllPosedError("", "the Bellman matrix I - gamma P_pi would have " + std::to_string(bound) +
                                 " entries, more than its 32-bit indices can address");
@@ -48,9 +53,10 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
   M.resize(n, n);
   M.resizeNonZeros(bound);  // pages past the entries written are never touched
   int* outer = M.outerIndexPtr();
-  int* column = M.innerIndexPtr();
-  double* value = M.valuePtr();
   outer[0] = 0;
+  // Uninitialised, as M's storage is: the halves write every entry they keep.
+  const auto second_columns = std::make_unique_for_overwrite<int[]>(static_cast<std::size_t>(second_bound));
+  const auto second_values = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(second_bound));
 
   struct Half {
     int end = 0;  // one past its last entry
@@ -61,7 +67,10 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
     Half& half = halves[which];
     system.r.middleRows(begin, end - begin).setZero();
     half.column_sums = Eigen::VectorXd::Zero(n);
-    int size = static_cast<int>(which == 0 ? 0 : second_start);
+    // The half's entries, from 0 (outer[] holds offsets within the half until the end).
+    int* column = which == 0 ? M.innerIndexPtr() : second_columns.get();
+    double* value = which == 0 ? M.valuePtr() : second_values.get();
+    int size = 0;
     for (Index s = begin; s < end; ++s) {
       if (mdp.is_terminal(s)) continue;
       const Index k = u.index_of[s];
@@ -96,14 +105,12 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
     }
     half.end = size;
   });
-  // Close the gap between the halves: move the second half's entries down after the first's.
-  const int gap = static_cast<int>(second_start) - halves[0].end;
-  if (gap > 0) {
-    std::copy(column + second_start, column + halves[1].end, column + halves[0].end);
-    std::copy(value + second_start, value + halves[1].end, value + halves[0].end);
-    for (Index k = second_first; k < n; ++k) outer[k + 1] -= gap;
-  }
-  M.resizeNonZeros(halves[1].end - gap);
+  // The second half's entries after the first's.
+  const int first_end = halves[0].end;
+  std::copy(second_columns.get(), second_columns.get() + halves[1].end, M.innerIndexPtr() + first_end);
+  std::copy(second_values.get(), second_values.get() + halves[1].end, M.valuePtr() + first_end);
+  for (Index k = second_first; k < n; ++k) outer[k + 1] += first_end;
+  M.resizeNonZeros(first_end + halves[1].end);
   system.norms.inf = std::max(halves[0].norms.inf, halves[1].norms.inf);
   system.norms.off_identity = std::max(halves[0].norms.off_identity, halves[1].norms.off_identity);
   system.norms.one = n ? (halves[0].column_sums + halves[1].column_sums).maxCoeff() : 0.0;
