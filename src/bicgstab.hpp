@@ -78,9 +78,7 @@ long bicgstab(const Multiply& multiply, const Precondition& precondition, const 
     }
     const double beta = (rho_next / rho) * (alpha / omega);
     rho = rho_next;
-    for_each_chunk(n, [&](Eigen::Index i, Eigen::Index m) {
-      p.segment(i, m) = r.segment(i, m) + beta * (p.segment(i, m) - omega * v.segment(i, m));
-    });
+    p = r + beta * (p - omega * v);  // one pass already
     precondition(p, y);
     multiply(y, v);
     alpha = rho / r0.dot(v);
