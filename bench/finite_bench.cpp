@@ -17,7 +17,6 @@
 #include "bellman_matrix.hpp"
 #include "bicgstab.hpp"
 #include "sparse_lu.hpp"
-#include "transpose.hpp"
 #include "pgtruth/finite_solver.hpp"
 
 using namespace pgtruth;
@@ -66,11 +65,10 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
   const Eigen::VectorXd& r = system.r_pi;
   const Index S = M.rows();
   if (iterative) {
-    const detail::RowMajorMatrix Mt = detail::transpose(M, second_core);  // the hierarchy's strength of coupling needs it
-    const detail::AggregationMultigrid multigrid(M, Mt, second_core);
+    const detail::AggregationMultigrid multigrid(M, second_core);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(S);
     // Products on the calling thread, as the solver's Krylov solves make them.
-    const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { detail::multiply_serial(M, y, out); };
+    const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.multiply(y, out, false); };
     detail::bicgstab(product,
                      [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.apply(y, out, false); }, r, v,
                      system.norms.inf, FiniteSolveOptions{}.iterative_tolerance, 2 * S + 100);

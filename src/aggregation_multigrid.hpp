@@ -23,9 +23,11 @@
 // (P^T A P)^T = P^T A^T P: only the transposed level matrices are added, and one setup serves
 // both Krylov solves of the exact gradient.
 #include <Eigen/Core>
-#include "row_major_matrix.hpp"
 #include <memory>
 #include <vector>
+
+#include "jacobi_splitting.hpp"
+#include "row_major_matrix.hpp"
 
 namespace pgtruth::detail {
 
@@ -34,12 +36,15 @@ class SparseLu;
 
 class AggregationMultigrid {
  public:
-  /// Builds the hierarchy of A (At = A^T, both row-major and compressed, every diagonal entry
-  /// stored and positive; std::invalid_argument otherwise). The fine matrices are referenced,
-  /// not copied: A and At must outlive this object. Returns a one-level hierarchy (Gauss-Seidel
-  /// alone) when coarsening does not pay, as on random graphs whose coarse matrices fill in.
-  /// The coarse matrices of A and of A^T are formed by the two tasks of pairs on `second_core`.
-  AggregationMultigrid(const RowMajorMatrix& A, const RowMajorMatrix& At, SecondCore& second_core);
+  /// Builds the hierarchy of A (compressed, with sorted columns and every diagonal entry
+  /// stored and positive; std::invalid_argument otherwise). Each level keeps its matrix and its
+  /// transpose as Jacobi splittings (jacobi_splitting.hpp), the fine level's included: A is
+  /// not referenced once this returns, and A^T, needed for the strength of coupling and the
+  /// coarse matrices of A^T, is formed and dropped here. Returns a one-level hierarchy
+  /// (Gauss-Seidel alone) when coarsening does not pay, as on random graphs whose coarse
+  /// matrices fill in. The work on A and on A^T is split between the two tasks of pairs on
+  /// `second_core`.
+  AggregationMultigrid(const RowMajorMatrix& A, SecondCore& second_core);
   ~AggregationMultigrid();
 
   /// z = B r for one V-cycle B ~ A^{-1} (transposed = false) or B ~ A^{-T} (true), started
@@ -48,17 +53,20 @@ class AggregationMultigrid {
   /// run at the same time (the two Krylov solves of the gradient do), two for A may not.
   void apply(const Eigen::VectorXd& r, Eigen::VectorXd& z, bool transposed) const;
 
+  /// out = A x (transposed = false) or A^T x (true), from the fine level's splitting: the
+  /// Krylov solves' product, on the calling thread.
+  void multiply(const Eigen::VectorXd& x, Eigen::VectorXd& out, bool transposed) const {
+    levels_.front().A[transposed].multiply(x, out);
+  }
+
   int levels() const { return static_cast<int>(levels_.size()); }
   /// Nonzeros of all level matrices over those of the fine one (the cost of a cycle in sweeps).
   double operator_complexity() const;
 
  private:
   struct Level {
-    const RowMajorMatrix* A = nullptr;   // this level's matrix ...
-    const RowMajorMatrix* At = nullptr;  // ... and its transpose
-    Eigen::VectorXd inverse_diagonal;
-    std::vector<int> diagonal_position[2];  // where A's ([0]) and At's ([1]) diagonal entries are stored
-    std::vector<int> aggregate;          // state -> aggregate on the next level (not on the last)
+    JacobiSplitting A[2];       // this level's matrix ([0]) and its transpose ([1])
+    std::vector<int> aggregate;  // state -> aggregate on the next level (not on the last)
     // The cycle's work on this level, for A ([0]) and for A^T ([1]):
     mutable Eigen::VectorXd b[2], x[2];  // right-hand side and correction (levels past 0)
   };
@@ -66,7 +74,6 @@ class AggregationMultigrid {
   void cycle(std::size_t l, const Eigen::VectorXd& b, Eigen::VectorXd& x, bool transposed) const;
 
   std::vector<Level> levels_;
-  std::vector<std::unique_ptr<RowMajorMatrix>> coarse_matrices_;  // owned by the levels past 0
   std::unique_ptr<SparseLu> coarsest_lu_;  // of the coarsest level, when it is small
 };
 

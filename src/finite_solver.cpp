@@ -19,7 +19,6 @@
 #include "policy_rows.hpp"
 #include "second_core.hpp"
 #include "sparse_lu.hpp"
-#include "transpose.hpp"
 
 namespace pgtruth {
 
@@ -99,23 +98,33 @@ BellmanSolves solve_direct(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi,
 /// that stagnates.
 constexpr long kMaxIterationsPerRound = 1000;
 
-/// x with A x = b (A^T x = b when `transposed`; At = A^T) by BiCGSTAB preconditioned with one
-/// V-cycle of `multigrid`, continued from its last iterate until the relative backward error
-/// |A x - b|_inf / (norm_A |x|_inf + |b|_inf) of the true residual is at most `target` (at
-/// most 8 rounds of up to kMaxIterationsPerRound iterations, each with a tenfold tighter stopping
-/// tolerance for the recurrence). All on the calling thread.
-Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationMultigrid& multigrid, bool transposed,
-                             const Eigen::VectorXd& b, double norm_A, double target, const char* system,
+/// b - M^T x, on the calling thread (M's rows scattered).
+Eigen::VectorXd residual_transposed(const RowMajorMatrix& M, const Eigen::VectorXd& x, const Eigen::VectorXd& b) {
+  Eigen::VectorXd r = b;
+  for (Eigen::Index i = 0; i < M.outerSize(); ++i)
+    for (RowMajorMatrix::InnerIterator it(M, i); it; ++it) r(it.col()) -= it.value() * x(i);
+  return r;
+}
+
+/// x with M x = b (M^T x = b when `transposed`) by BiCGSTAB preconditioned with one V-cycle of
+/// `multigrid` (whose fine level also makes the products), continued from its last iterate
+/// until the relative backward error |M x - b|_inf / (norm_M |x|_inf + |b|_inf) of the true
+/// residual, formed from M itself, is at most `target` (at most 8 rounds of up to
+/// kMaxIterationsPerRound iterations, each with a tenfold tighter stopping tolerance for the
+/// recurrence). All on the calling thread.
+Eigen::VectorXd krylov_solve(const RowMajorMatrix& M, const detail::AggregationMultigrid& multigrid, bool transposed,
+                             const Eigen::VectorXd& b, double norm_M, double target, const char* system,
                              long& iterations) {
-  const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multiply_serial(A, y, out); };
+  const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.multiply(y, out, transposed); };
   const auto precondition = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
     multigrid.apply(y, out, transposed);
   };
   Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
   double error = 0.0, tolerance = target;
   for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
-    iterations += detail::bicgstab(product, precondition, b, x, norm_A, tolerance, kMaxIterationsPerRound);
-    error = x.allFinite() ? backward_error(residual(A, x, b), norm_A, x, b) : std::numeric_limits<double>::infinity();
+    iterations += detail::bicgstab(product, precondition, b, x, norm_M, tolerance, kMaxIterationsPerRound);
+    error = x.allFinite() ? backward_error(transposed ? residual_transposed(M, x, b) : residual(M, x, b), norm_M, x, b)
+                          : std::numeric_limits<double>::infinity();
     if (error <= target) return x;
     if (!x.allFinite()) x.setZero();
   }
@@ -128,26 +137,24 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& A, const detail::AggregationM
 BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms, const Eigen::VectorXd& r_pi,
                               const Eigen::VectorXd& start, double target, detail::SecondCore& second_core) {
   BellmanSolves out;
-  const RowMajorMatrix& A = M;
-  const RowMajorMatrix At = detail::transpose(M, second_core);
   // One multigrid hierarchy serves both systems: (P^T M P)^T = P^T M^T P.
-  const detail::AggregationMultigrid multigrid(A, At, second_core);
+  const detail::AggregationMultigrid multigrid(M, second_core);
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
   // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
   long iterations[2] = {0, 0};
   second_core.run_both([&](int system) {
     if (system == 0)
-      out.v = krylov_solve(A, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
+      out.v = krylov_solve(M, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
     else
-      out.eta = krylov_solve(At, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
+      out.eta = krylov_solve(M, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
   });
   out.iterations = iterations[0] + iterations[1];
   const double g = norms.off_identity;
   if (g < 1.0) {
     out.inverse_norm = 1.0 / (1.0 - g), out.inverse_is_bound = true;
   } else {  // gamma = 1: the longest expected episode needs one more solve
-    out.inverse_norm = max_abs(krylov_solve(A, multigrid, false, Eigen::VectorXd::Ones(M.rows()), norms.inf, target,
+    out.inverse_norm = max_abs(krylov_solve(M, multigrid, false, Eigen::VectorXd::Ones(M.rows()), norms.inf, target,
                                             "expected-length equation", out.iterations));
   }
   return out;
