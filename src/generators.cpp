@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "format.hpp"
@@ -20,7 +22,9 @@ constexpr Index kPrefaultAbove = 5000;
 void name_states(SecondCore& second_core, FiniteMdp& mdp, Index S) {
   reserve_prefaulted(second_core, mdp.state_names, static_cast<std::size_t>(S));
   mdp.state_names.resize(static_cast<std::size_t>(S));
-  for (Index s = 0; s < S; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
+  split_in_two(second_core, S, [&](int, Index begin, Index end) {
+    for (Index s = begin; s < end; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
+  });
 }
 
 /// Room for `rows` rows of at most `outcomes` outcomes in all, each row with one reward, its
@@ -64,39 +68,60 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
   const Index rows = S * 4;
   reserve(second_core, mdp, rows, rows * 4);
   mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
-  mdp.row_reward.assign(static_cast<std::size_t>(rows), reward);
+  mdp.row_reward.resize(static_cast<std::size_t>(rows));
   mdp.outcome_next.resize(static_cast<std::size_t>(rows) * 4);
   mdp.outcome_probability.resize(static_cast<std::size_t>(rows) * 4);
   Index* begin = mdp.outcome_begin.data();
   std::int32_t* cell_of = mdp.outcome_next.data();
   double* probability_of = mdp.outcome_probability.data();
-  Index k = 0, next[4];
-  for (Index s = 0; s < S; ++s) {
+  // Each row's outcomes: the cells the moves reach, merged, those of probability 0 dropped.
+  // When slip / 4 > 0 every cell a move reaches keeps a positive probability; else only the
+  // intended cell does. So a non-terminal cell's four rows hold 4 x (its distinct targets)
+  // outcomes, or 4: where the second half of the cells starts is known before either is made.
+  const bool spread = slip / 4.0 > 0.0;
+  const auto outcomes_of_cell = [&](Index s) -> Index {
+    if (s == S - 1) return 0;
+    if (!spread) return 4;
+    Index next[4];
     targets(s, next);
-    for (int a = 0; a < 4; ++a) {
-      begin[s * 4 + a] = k;
-      if (s == S - 1) {  // the terminal cell's rows: no outcome, no reward
-        mdp.row_reward[static_cast<std::size_t>(s * 4 + a)] = 0.0;
-        continue;
+    int distinct = 0;
+    for (int m = 0; m < 4; ++m) distinct += std::find(next, next + m, next[m]) == next + m;
+    return 4 * distinct;
+  };
+  const Index middle = S / 2;  // split_in_two's halves
+  Index second_start = 0, end = 0;
+  for (Index s = 0; s < middle; ++s) second_start += outcomes_of_cell(s);
+  split_in_two(second_core, S, [&](int half, Index first_cell, Index end_cell) {
+    Index k = half == 0 ? 0 : second_start, next[4];
+    for (Index s = first_cell; s < end_cell; ++s) {
+      targets(s, next);
+      for (int a = 0; a < 4; ++a) {
+        begin[s * 4 + a] = k;
+        mdp.row_reward[static_cast<std::size_t>(s * 4 + a)] = s == S - 1 ? 0.0 : reward;
+        if (s == S - 1) continue;  // the terminal cell's rows: no outcome, no reward
+        // Merge moves that land in the same cell, then drop the cells of probability 0.
+        const Index first = k;
+        const auto add = [&](Index cell, double p) {
+          for (Index j = first; j < k; ++j)
+            if (cell_of[j] == cell) return void(probability_of[j] += p);
+          cell_of[k] = static_cast<std::int32_t>(cell), probability_of[k] = p, ++k;
+        };
+        add(next[a], 1.0 - slip);
+        for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
+        const Index merged = k;
+        k = first;
+        for (Index j = first; j < merged; ++j)
+          if (probability_of[j] > 0.0) cell_of[k] = cell_of[j], probability_of[k] = probability_of[j], ++k;
       }
-      // Merge moves that land in the same cell, then drop the cells of probability 0.
-      const Index first = k;
-      const auto add = [&](Index cell, double p) {
-        for (Index j = first; j < k; ++j)
-          if (cell_of[j] == cell) return void(probability_of[j] += p);
-        cell_of[k] = static_cast<std::int32_t>(cell), probability_of[k] = p, ++k;
-      };
-      add(next[a], 1.0 - slip);
-      for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
-      const Index end = k;
-      k = first;
-      for (Index j = first; j < end; ++j)
-        if (probability_of[j] > 0.0) cell_of[k] = cell_of[j], probability_of[k] = probability_of[j], ++k;
     }
-  }
-  begin[rows] = k;
-  mdp.outcome_next.resize(static_cast<std::size_t>(k));
-  mdp.outcome_probability.resize(static_cast<std::size_t>(k));
+    if (half == 1) end = k;
+    else if (k != second_start)  // the count above disagrees with the rows made
+      throw std::logic_error("gridworld: the first half of the cells has " + std::to_string(k) + " outcomes, not " +
+                             std::to_string(second_start));
+  });
+  begin[rows] = end;
+  mdp.outcome_next.resize(static_cast<std::size_t>(end));
+  mdp.outcome_probability.resize(static_cast<std::size_t>(end));
 }
 
 /// Garnet (Archibald et al. 1995): each (s, a) moves to `branching` distinct states drawn

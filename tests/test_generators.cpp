@@ -2,6 +2,7 @@
 // dense file, and the Garnet family's defining properties.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "pgtruth/error.hpp"
@@ -36,6 +37,45 @@ TEST_CASE("gridworld generator: the same dynamics as tools/make_gridworld_case.p
   for (Index a = 0; a < 4; ++a) CHECK((transition_matrix(g.mdp, a) - transition_matrix(dense.mdp, a)).cwiseAbs().maxCoeff() < 1e-12);
   CHECK((g.mdp.expected_reward() - dense.mdp.expected_reward()).cwiseAbs().maxCoeff() < 1e-14);
   CHECK(g.mdp.start.isApprox(Eigen::VectorXd::Constant(16, 1.0 / 16)));
+}
+
+TEST_CASE("gridworld generator: every shape and slip gives the spec's moves, each cell once a row, none of probability 0") {
+  // Thin, odd and square grids (the rows are made by halves of the cells) and the slips at
+  // which cells merge or vanish: 0 (only the intended move), 1 (the four moves uniformly).
+  for (const auto& shape : std::vector<std::pair<int, int>>{{1, 1}, {1, 5}, {3, 1}, {2, 2}, {7, 3}, {5, 6}})
+    for (const double slip : {0.0, 0.3, 1.0}) {
+      const int W = shape.first, H = shape.second;
+      CAPTURE(W);
+      CAPTURE(H);
+      CAPTURE(slip);
+      const FiniteProblem g = generated(R"({"type": "gridworld", "width": )" + std::to_string(W) + R"(, "height": )" +
+                                        std::to_string(H) + R"(, "slip": )" + std::to_string(slip) + "}");
+      const FiniteMdp& m = g.mdp;
+      REQUIRE(m.num_states() == W * H);
+      Index outcomes = 0;
+      for (int s = 0; s < W * H; ++s)
+        for (int a = 0; a < 4; ++a) {
+          // Spec §1: the intended move with 1 - slip, each of the four with slip / 4; off-grid stays.
+          const int r = s / W, c = s % W;
+          const int moves[4] = {r > 0 ? s - W : s, r < H - 1 ? s + W : s, c > 0 ? s - 1 : s, c < W - 1 ? s + 1 : s};
+          std::map<int, double> expected;
+          if (s != W * H - 1) {  // the bottom-right cell is terminal: no outcome
+            expected[moves[a]] += 1.0 - slip;
+            for (const int cell : moves) expected[cell] += slip / 4.0;
+            std::erase_if(expected, [](const auto& e) { return e.second == 0.0; });
+          }
+          std::map<int, double> made;
+          for (const Outcome& o : m.outcomes_of(s, a)) {
+            CHECK(o.probability > 0.0);
+            CHECK(made.count(static_cast<int>(o.next)) == 0);  // each cell at most once a row
+            made[static_cast<int>(o.next)] = o.probability;
+            ++outcomes;
+          }
+          REQUIRE(made.size() == expected.size());
+          for (const auto& [cell, p] : expected) CHECK(made[cell] == doctest::Approx(p).epsilon(1e-15));
+        }
+      CHECK(outcomes == static_cast<Index>(m.outcome_next.size()));  // no outcome outside a row
+    }
 }
 
 TEST_CASE("garnet generator: b distinct successors, rows summing to 1, rewards in [0, 1], reproducible by seed") {
