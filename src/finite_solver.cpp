@@ -98,14 +98,6 @@ BellmanSolves solve_direct(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi,
 /// that stagnates.
 constexpr long kMaxIterationsPerRound = 1000;
 
-/// b - M^T x, on the calling thread (M's rows scattered).
-Eigen::VectorXd residual_transposed(const RowMajorMatrix& M, const Eigen::VectorXd& x, const Eigen::VectorXd& b) {
-  Eigen::VectorXd r = b;
-  for (Eigen::Index i = 0; i < M.outerSize(); ++i)
-    for (RowMajorMatrix::InnerIterator it(M, i); it; ++it) r(it.col()) -= it.value() * x(i);
-  return r;
-}
-
 /// x with M x = b (M^T x = b when `transposed`) by BiCGSTAB preconditioned with one V-cycle of
 /// `multigrid` (whose fine level also makes the products), continued from its last iterate
 /// until the relative backward error |M x - b|_inf / (norm_M |x|_inf + |b|_inf) of the true
@@ -123,7 +115,9 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& M, const detail::AggregationM
   double error = 0.0, tolerance = target;
   for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
     iterations += detail::bicgstab(product, precondition, b, x, norm_M, tolerance, kMaxIterationsPerRound);
-    error = x.allFinite() ? backward_error(transposed ? residual_transposed(M, x, b) : residual(M, x, b), norm_M, x, b)
+    // (M^T x as the certificate forms it: Eigen scatters M's rows, on the calling thread.)
+    error = x.allFinite() ? backward_error(transposed ? Eigen::VectorXd(b - M.transpose() * x) : residual(M, x, b),
+                                           norm_M, x, b)
                           : std::numeric_limits<double>::infinity();
     if (error <= target) return x;
     if (!x.allFinite()) x.setZero();
