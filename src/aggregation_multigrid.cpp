@@ -102,10 +102,10 @@ void galerkin(const RowMajorMatrix& A, const std::vector<int>& aggregate, int co
 AggregationMultigrid::~AggregationMultigrid() = default;
 
 AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, SecondCore& second_core) {
+  // (Each level's diagonal is checked where its splitting is made: JacobiSplitting refuses a
+  // missing, zero, negative or infinite one with std::invalid_argument.)
   if (!A.isCompressed() || A.rows() != A.cols())
     throw std::invalid_argument("AggregationMultigrid: A must be square and compressed");
-  if (!(A.diagonal().array() > 0.0).all() || !A.diagonal().allFinite())
-    throw std::invalid_argument("AggregationMultigrid: every diagonal entry of A must be positive");
   // The current level's matrix and its transpose: the caller's A and A^T formed here, then
   // the coarse matrices, each pair dropped once the next is formed and the level split.
   RowMajorMatrix fine[2];
