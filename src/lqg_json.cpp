@@ -57,7 +57,15 @@ std::string lqg_solution_json(const LqgProblem& problem, const LqgSolution& s, c
                                      {"value_residual", s.summary.value_residual},
                                      {"moment_residual", s.summary.moment_residual},
                                      {"riccati_residual", s.summary.riccati_residual},
-                                     {"seconds", s.summary.seconds}};
+                                     {"seconds", s.summary.seconds},
+                                     {"precision", s.summary.precision},
+                                     {"spectral_radius_bound", s.summary.spectral_radius_bound},
+                                     {"stability_margin", s.summary.stability_margin},
+                                     {"stein_condition", s.summary.stein_condition},
+                                     {"error_bounds", detail::OrderedJson{{"J", s.summary.error_bounds.J},
+                                                                          {"P", s.summary.error_bounds.P},
+                                                                          {"state_moment", s.summary.error_bounds.state_moment},
+                                                                          {"gradient", s.summary.error_bounds.gradient}}}};
     else assert(false && "unknown key");
   }
   return out.dump(indent);

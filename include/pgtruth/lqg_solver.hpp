@@ -25,11 +25,29 @@
 
 namespace pgtruth {
 
+/// Forward-error bounds of what is printed, for the exact problem the file's doubles define
+/// (absolute; matrices in the spectral norm, the gradient in the Frobenius norm).
+struct LqgErrorBounds {
+  double J = 0;
+  double P = 0;
+  double state_moment = 0;
+  double gradient = 0;
+};
+
 struct LqgSolveSummary {
   std::string method;
+  std::string precision;        ///< "double-double" or "double": residuals and J, gradient formed in it
   double value_residual = 0;    ///< relative residual of the Stein equation for P
   double moment_residual = 0;   ///< relative residual of the Stein equation for X
   double riccati_residual = 0;  ///< relative residual of the Riccati equation (when solved)
+  /// Certified by a Lyapunov certificate (CertifiedSteinSolver): ρ(Ã) ≤ spectral_radius_bound,
+  /// stability_margin = 1 − spectral_radius_bound > 0.
+  double spectral_radius_bound = 0;
+  double stability_margin = 0;
+  /// ‖L⁻¹‖₂ (1 + ‖Ã‖₂²) bounded above, L(P) = P − ÃᵀPÃ: the relative condition number of the
+  /// Stein equations (the 1/sep of SLICOT SB03QD, in the spectral norm).
+  double stein_condition = 0;
+  LqgErrorBounds error_bounds;
   double seconds = 0;
   std::string brief_report() const;
 };
@@ -68,10 +86,21 @@ struct LqgSolveOptions {
   /// 1.4 times the time of the solve at n = 500; the state moment X is not refined, as a
   /// second step would bring the solve level with scipy's at n = 500 (README, Benchmarks).
   int value_refinements = 1;
+  /// Up to this n the Stein residuals, J and the gradient are formed in double-double and P,
+  /// X refined until their residuals stop halving; above it in double, with P refined
+  /// `value_refinements` times (the benchmarks' path).
+  Eigen::Index extended_precision_max_n = 64;
+  /// Refuse (IllPosedError) when a forward-error bound exceeds this fraction of what it bounds:
+  /// J, P and the state moment; the gradient also unless its bound is within 64 unit
+  /// roundoffs of the size of its terms (a gradient that is zero to working precision).
+  double max_relative_error = 1e-6;
   void validate() const;
 };
 
-/// Throws IllPosedError at "/policy/K" when the spectral radius of Ã is >= 1 (J infinite).
+/// Throws IllPosedError at "/policy/K" when the spectral radius of Ã is >= 1 (J infinite), when
+/// stability cannot be certified, or when an error bound exceeds options.max_relative_error;
+/// at the cost or noise field concerned when a result overflows a double (costs and noise are
+/// scaled by powers of two internally, so that only results beyond 1.8e308 do).
 LqgSolution solve(const LqgProblem& problem, const LqgSolveOptions& options = {});
 
 /// √γ (A − BK).

@@ -17,6 +17,7 @@
 
 #include <Eigen/Core>
 #include <complex>
+#include <string>
 
 namespace pgtruth {
 
@@ -56,6 +57,76 @@ class DiscreteLyapunovSolver {
   Eigen::MatrixXd schur_;  // S in A = U S Uᵀ
   Eigen::MatrixXd U_;
   Eigen::VectorXcd eigenvalues_;
+};
+
+
+/// A matrix carried to double-double precision (Dekker 1971): its value is hi + lo, and
+/// `error` bounds |exact − (hi + lo)|_F, the error of forming it from the problem's doubles.
+/// A plain double matrix is {M, 0, 0}.
+struct ExtendedMatrix {
+  Eigen::MatrixXd hi, lo;
+  double error = 0;
+};
+
+/// What a Lyapunov certificate proves about the exact matrix Ã (Stein 1952, "Some general
+/// theorems on iterants", J. Res. NBS 48:82-83, the discrete form of Lyapunov's theorem): a
+/// symmetric H with H ≻ 0 and
+/// H − ÃᵀHÃ ⪰ c I, c > 0, verified with every rounding error bounded, proves
+///   ρ(Ã)² ≤ 1 − c / λ_max(H)                                   (radius_bound)
+///   ‖L⁻¹‖₂ ≤ λ_max(H) / c,  L(X) = X − ÃᵀXÃ                   (inverse_norm)
+///   ‖L*⁻¹‖₂ ≤ tr(H) / c,   L*(X) = X − ÃXÃᵀ                   (inverse_norm_transposed)
+/// on symmetric matrices in the spectral norm, because L⁻¹(Y) = Σ (Ãᵀ)ᵗ Y Ãᵗ is a positive
+/// map, whose norm is ‖L⁻¹(I)‖₂ (Gahinet, Laub, Kenney & Hewer 1990, "Sensitivity of the
+/// stable discrete-time Lyapunov equation", IEEE TAC 35:1209-1217), and L⁻¹(I) ⪯ H / c.
+struct StabilityCertificate {
+  bool certified = false;
+  std::string failure;                  ///< why not, with the figure, when !certified
+  double radius_bound = 1;              ///< ρ̄ ≥ ρ(Ã)
+  double margin = 0;                    ///< 1 − ρ̄, computed without cancellation (rounded down)
+  double inverse_norm = 0;              ///< ≥ ‖L⁻¹‖₂: the Stein equation's 1 / separation
+  double inverse_norm_transposed = 0;   ///< ≥ ‖L*⁻¹‖₂
+};
+
+/// A Stein solution with a bound on its forward error.
+struct CertifiedSteinSolution {
+  ExtendedMatrix X;          ///< X.error bounds ‖X_exact − (hi + lo)‖₂
+  double residual = 0;       ///< ‖R‖_F / (‖Ã‖_F² ‖X‖_F + ‖Q‖_F) of the final iterate, R in the working precision
+  int refinements = 0;       ///< steps of iterative refinement taken
+  /// ‖X_exact − hi‖₂, the error of the double matrix printed: X.error + ‖lo‖_F.
+  double printed_error() const;
+};
+
+/// The Stein equations of DiscreteLyapunovSolver for a matrix Ã known to double-double
+/// precision (ExtendedMatrix), with forward-error bounds from a Lyapunov certificate.
+/// `extended`: residuals in double-double (O(n³) at about 20 times the cost of a double
+/// product; LqgSolveOptions::extended_precision_max_n decides); otherwise in double with
+/// the rounding bounded by Higham (2002, Thm 3.5, |fl(AB) − AB| ≤ γ_k |A||B|).
+class CertifiedSteinSolver {
+ public:
+  CertifiedSteinSolver(ExtendedMatrix A, bool extended);
+
+  /// The floating-point solver on the rounded matrix hi (its eigenvalues, its Schur form).
+  const DiscreteLyapunovSolver& floating() const { return floating_; }
+  /// Solves H = ÃᵀHÃ + I (refined) and verifies it; computed on first call.
+  const StabilityCertificate& certificate() const;
+
+  /// X with ÃᵀXÃ − X + Q = 0, by iterative refinement with residuals in the working
+  /// precision (Higham 2002, ch. 12; Wilkinson's mixed-precision refinement): at most
+  /// `max_refinements` steps, stopping when the residual no longer halves. The error bound
+  /// is ‖L⁻¹‖₂ times the residual's bound (needs the certificate).
+  CertifiedSteinSolution solve(const ExtendedMatrix& Q, int max_refinements) const;
+  /// X with ÃXÃᵀ − X + Q = 0, likewise.
+  CertifiedSteinSolution solve_transposed(const ExtendedMatrix& Q, int max_refinements) const;
+
+  bool extended() const { return extended_; }
+
+ private:
+  CertifiedSteinSolution solve_refined(const ExtendedMatrix& Q, char trana, int max_refinements) const;
+  ExtendedMatrix A_;
+  bool extended_;
+  DiscreteLyapunovSolver floating_;
+  mutable bool have_certificate_ = false;
+  mutable StabilityCertificate certificate_;
 };
 
 }  // namespace pgtruth

@@ -12,6 +12,12 @@ std::string num(double x) {
   return buf;
 }
 
+std::string bound(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2g", x);
+  return buf;
+}
+
 constexpr Eigen::Index kMaxShown = 8;  // larger matrices: see --json
 
 void print_named_matrix(std::ostream& out, const std::string& name, const Eigen::MatrixXd& M) {
@@ -42,13 +48,16 @@ void print_lqg_report(std::ostream& out, const std::string& file, const LqgProbl
   out << "LQG: n = " << p.n() << " states, m = " << p.m() << " controls, gamma = " << num(p.gamma) << ", "
       << (p.formulation == Formulation::stochastic ? "stochastic" : "deterministic")
       << " formulation; policy u = -K x + d, d ~ N(0, Sigma)\n\n";
-  out << "J = " << num(s.J) << "    (expected discounted cost; minimised)\n";
+  out << "J = " << num(s.J) << " +- " << bound(s.summary.error_bounds.J)
+      << "    (expected discounted cost; minimised)\n";
   print_named_matrix(out, "gradient dJ/dK", s.gradient);
-  out << "gradient norm " << num(s.gradient.norm()) << "\n";
+  out << "gradient norm " << num(s.gradient.norm()) << " (error at most " << bound(s.summary.error_bounds.gradient)
+      << ")\n";
   if (s.gradient_sigma) print_named_matrix(out, "gradient dJ/dSigma", *s.gradient_sigma);
   if (s.natural_gradient)
     print_named_matrix(out, "natural gradient (Fisher rank " + std::to_string(*s.fisher_rank) + ")", *s.natural_gradient);
-  out << "spectral radius of sqrt(gamma)(A - B K) = " << num(s.spectral_radius) << "\n\n";
+  out << "spectral radius of sqrt(gamma)(A - B K) = " << num(s.spectral_radius) << ", certified <= "
+      << num(s.summary.spectral_radius_bound) << " (stability margin " << bound(s.summary.stability_margin) << ")\n\n";
   out << "value v(x) = x'Px + " << num(s.value_constant) << "\n";
   print_named_matrix(out, "P", s.P);
   print_named_matrix(out, "state moment sum_t gamma^t E[x_t x_t']", s.state_moment);
