@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <stdexcept>
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -28,6 +31,46 @@ long default_batches(Eigen::Index dim, long episodes) {
   return std::max<long>(2, std::min(wanted, episodes / 10));
 }
 
+namespace {
+
+/// Entry i and its value, as words, for the first non-finite entry of x.
+std::string first_non_finite(const Eigen::VectorXd& x) {
+  Eigen::Index i = 0;
+  while (i < x.size() && std::isfinite(x(i))) ++i;
+  return "entry " + std::to_string(i) + " of the estimate is " + (std::isnan(x(i)) ? "nan" : x(i) > 0 ? "inf" : "-inf");
+}
+
+/// The mean of batch b's draws. A sum that overflows although every draw is finite is redone
+/// from the same stream with the overflowing entries scaled by 2^-(1 + ceil log2 count),
+/// exact, so that it cannot overflow; the mean itself is at most the largest draw.
+Eigen::VectorXd batch_mean(const EstimateSampler& sample, Eigen::Index dim, const CheckOptions& options, long b,
+                           long count) {
+  const auto sum_of_draws = [&](const Eigen::VectorXd& scale) {
+    Rng rng(options.seed, static_cast<std::uint64_t>(b));
+    Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim);
+    for (long e = 0; e < count; ++e) {
+      const Eigen::VectorXd x = sample(rng);
+      if (!x.allFinite())
+        throw IllPosedError("", "seed " + std::to_string(options.seed) + ", batch " + std::to_string(b) + ", episode " +
+                                    std::to_string(e) + " (counted from 0): " + first_non_finite(x) +
+                                    "; the sampled returns or scores overflow a double");
+      if (scale.size()) sum += x.cwiseProduct(scale);
+      else sum += x;
+    }
+    return sum;
+  };
+  Eigen::VectorXd sum = sum_of_draws(Eigen::VectorXd());
+  if (sum.allFinite()) return sum / static_cast<double>(count);
+  int down = 0;
+  std::frexp(static_cast<double>(count), &down);  // 2^down > count
+  const Eigen::VectorXd scale =
+      sum.unaryExpr([down](double s) { return std::isfinite(s) ? 1.0 : std::ldexp(1.0, -down - 1); });
+  sum = sum_of_draws(scale);
+  return (sum / static_cast<double>(count)).cwiseQuotient(scale);
+}
+
+}  // namespace
+
 Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index dim, const CheckOptions& options) {
   options.validate();
   const long B = options.batches ? options.batches : default_batches(dim, options.episodes);
@@ -35,13 +78,20 @@ Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index d
   // Batch b holds episodes [b E / B, (b + 1) E / B): sizes differ by at most one.
   const auto first = [&](long b) { return b * options.episodes / B; };
   std::atomic<long> next{0}, done{0};
+  // A failure in batch b stops batches after b; the failure reported is that of the lowest
+  // batch, so the message does not depend on the threads' timing.
+  std::atomic<long> failed{B};
+  std::exception_ptr failure;
+  std::mutex failure_lock;
   const auto work = [&] {
-    for (long b; (b = next++) < B;) {
-      Rng rng(options.seed, static_cast<std::uint64_t>(b));
-      Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim);
-      const long count = first(b + 1) - first(b);
-      for (long e = 0; e < count; ++e) sum += sample(rng);
-      means.row(b) = sum.transpose() / static_cast<double>(count);
+    for (long b; (b = next++) < failed.load();) {
+      try {
+        means.row(b) = batch_mean(sample, dim, options, b, first(b + 1) - first(b)).transpose();
+      } catch (...) {
+        const std::lock_guard<std::mutex> guard(failure_lock);
+        if (b < failed.load()) failed = b, failure = std::current_exception();
+        return;
+      }
       if (options.progress) options.progress(++done, B);
     }
   };
@@ -50,21 +100,47 @@ Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index d
   for (int i = 1; i < std::min<long>(threads, B); ++i) pool.emplace_back(work);
   work();
   for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
   return means;
 }
 
+namespace {
+
+/// Refuses a truth that is not finite: no test can be consistent with it.
+void require_finite_truth(const std::string& name, const Eigen::VectorXd& truth) {
+  for (Eigen::Index i = 0; i < truth.size(); ++i)
+    if (!std::isfinite(truth(i)))
+      throw IllPosedError("", "entry " + std::to_string(i) + " of the exact " +
+                                  (name == "fisher" ? "Fisher matrix" : "gradient") + " is " +
+                                  (std::isnan(truth(i)) ? "nan" : "infinite") +
+                                  " (it overflows a double), so no estimate can be tested against it");
+}
+
+}  // namespace
+
 CheckResult judge(const std::string& name, const Eigen::MatrixXd& batch_means, long estimates_per_batch,
                   const Eigen::VectorXd& truth, const CheckOptions& options) {
+  require_finite_truth(name, truth);
   CheckResult r;
   r.estimator = name;
   r.seed = options.seed;
   r.alpha = options.alpha;
   r.truth = truth;
   r.test = test_mean(batch_means, truth);
+  // Var(one estimate) = (estimates per batch) Var(batch mean), formed in the test's units
+  // (2^e times the estimates') and scaled back, with its log10 for when that overflows.
+  const int e = r.test.scale_exponent;
+  const double scaled = static_cast<double>(estimates_per_batch) * static_cast<double>(r.test.batches) *
+                        r.test.standard_error.unaryExpr([e](double x) { return std::ldexp(x, e); }).squaredNorm();
+  r.variance_per_episode = std::ldexp(scaled, -2 * e);
+  r.log10_variance_per_episode = std::log10(scaled) - 2.0 * e * std::log10(2.0);
+  // Every statistic is finite by construction; a verdict is never drawn from one that is not.
+  const MeanTest& t = r.test;
+  if (!(std::isfinite(t.t_squared) && std::isfinite(t.f_statistic) && std::isfinite(t.p_value) &&
+        t.mean.allFinite() && t.standard_error.allFinite() && t.z.allFinite()))
+    throw IllPosedError("", "the test's statistics are not finite (T^2 = " + std::to_string(t.t_squared) +
+                                ", p = " + std::to_string(t.p_value) + "), so there is no verdict");
   r.consistent = r.test.p_value >= options.alpha;
-  // Var(one estimate) = (estimates per batch) Var(batch mean).
-  r.variance_per_episode = static_cast<double>(estimates_per_batch) * r.test.standard_error.squaredNorm() *
-                           static_cast<double>(r.test.batches);
   return r;
 }
 
@@ -183,8 +259,14 @@ EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolut
 
 CheckResult run_check(const std::string& name, const EstimateSampler& sample, const Eigen::VectorXd& truth,
                       const CheckOptions& options) {
+  require_finite_truth(name, truth);
   const auto start = std::chrono::steady_clock::now();
-  const Eigen::MatrixXd means = sample_batch_means(sample, truth.size(), options);
+  Eigen::MatrixXd means;
+  try {
+    means = sample_batch_means(sample, truth.size(), options);
+  } catch (const IllPosedError& e) {  // name the estimator whose draw failed
+    throw IllPosedError(e.pointer(), "estimator " + name + ": " + e.message());
+  }
   CheckResult r = judge(name, means, options.episodes / means.rows(), truth, options);
   r.episodes = options.episodes;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -199,12 +281,23 @@ CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& 
 }
 
 CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options) {
+  require_finite_truth("estimates", truth);
   const long n = static_cast<long>(estimates.rows());
+  for (long i = 0; i < n; ++i)
+    if (!estimates.row(i).allFinite())
+      throw InputError("", "row " + std::to_string(i) + " (counted from 0): " +
+                               first_non_finite(estimates.row(i).transpose()) + ", not a finite number");
   const long B = options.batches ? std::min(options.batches, n) : std::min(n, default_batches(truth.size(), std::max(n, 20L)));
-  Eigen::MatrixXd means = Eigen::MatrixXd::Zero(B, estimates.cols());
+  // Each column is scaled by a power of two that brings its largest entry to [1/2, 1) before
+  // the batch sums, which then cannot overflow; exact, so moderate columns are unchanged.
+  const Eigen::Index d = estimates.cols();
+  Eigen::VectorXd scale = Eigen::VectorXd::Ones(d);
+  for (Eigen::Index j = 0; j < d && n > 0; ++j)
+    scale(j) = std::ldexp(1.0, std::min(1023, unit_scale_exponent(estimates.col(j).cwiseAbs().maxCoeff())));
+  Eigen::MatrixXd means = Eigen::MatrixXd::Zero(B, d);
   for (long b = 0; b < B; ++b) {
     const long lo = b * n / B, hi = (b + 1) * n / B;
-    means.row(b) = estimates.middleRows(lo, hi - lo).colwise().mean();
+    means.row(b) = (estimates.middleRows(lo, hi - lo) * scale.asDiagonal()).colwise().mean().cwiseQuotient(scale.transpose());
   }
   CheckResult r = judge("estimates", means, n / B, truth, options);
   r.episodes = n;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 namespace pgtruth {
 
@@ -21,8 +22,16 @@ GradientCheck check_gradient(const std::function<double(const Eigen::VectorXd&)>
     x(i) = theta(i);
     out.finite_difference(i) = (up - down) / (2.0 * h);
   }
+  if (theta.size() == 0) return out;
+  // A non-finite entry on either side is an infinite error, so `error < tol` fails loudly
+  // instead of a NaN comparing false both ways.
+  for (Eigen::Index i = 0; i < theta.size(); ++i)
+    if (!std::isfinite(analytic(i)) || !std::isfinite(out.finite_difference(i))) {
+      out.max_abs_error = out.max_relative_error = std::numeric_limits<double>::infinity();
+      out.worst = i;
+      return out;
+    }
   const Eigen::VectorXd error = (analytic - out.finite_difference).cwiseAbs();
-  if (error.size() == 0) return out;
   out.max_abs_error = error.maxCoeff(&out.worst);
   const double scale = std::max(analytic.cwiseAbs().maxCoeff(), out.finite_difference.cwiseAbs().maxCoeff());
   out.max_relative_error = scale > 0.0 ? out.max_abs_error / scale : 0.0;

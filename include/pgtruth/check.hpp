@@ -42,7 +42,8 @@ struct CheckResult {
   Eigen::VectorXd truth;
   MeanTest test;
   bool consistent = true;
-  double variance_per_episode = 0;  ///< trace of the covariance of one estimate
+  double variance_per_episode = 0;  ///< trace of the covariance of one estimate; +inf beyond a double
+  double log10_variance_per_episode = 0;  ///< its log10, finite even then (−inf when it is 0)
   double seconds = 0;
   double episodes_per_second = 0;
 };

@@ -12,6 +12,8 @@
 
 namespace pgtruth {
 
+/// Both errors are +inf, and `worst` the first such entry, when an entry of `analytic` or of
+/// the finite differences is not finite (f overflowed or returned NaN).
 struct GradientCheck {
   Eigen::VectorXd finite_difference;
   double max_abs_error = 0;        ///< max_i |analytic_i - fd_i|
