@@ -2,8 +2,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -33,8 +37,10 @@ constexpr const char* kHelp =
     "\n"
     "Runs a sampled policy-gradient estimator on CASE and tests, with Hotelling's T^2 on batch\n"
     "means, whether its mean equals the exact gradient. --estimates judges estimates produced by\n"
-    "your own code instead: CSV, one estimate per row, one column per theta entry (a header row\n"
-    "is skipped).\n"
+    "your own code instead: CSV, one estimate per row, one column per theta entry (a first row\n"
+    "of names is a header); NaN, infinity, NUL bytes and lines over 4096 + 64 bytes per column\n"
+    "are refused naming the line. A non-finite estimate or exact gradient is refused, never\n"
+    "judged; estimates whose squares overflow (1e200) are judged in scaled units.\n"
     "\n"
     "Options:\n"
     "  --estimator NAME  reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value,\n"
@@ -99,6 +105,38 @@ std::string num(double x, int digits = 6) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.*g", digits, x == 0.0 ? 0.0 : x);
   return buf;
+}
+
+/// 10^log10 in decimal, for figures beyond the range of a double (such as 1.3e+400).
+std::string power_of_ten(double lg, int digits = 6) {
+  if (std::isnan(lg)) return "undefined (0/0)";
+  if (!std::isfinite(lg)) return lg > 0 ? "inf" : "0";
+  const double exponent = std::floor(lg);
+  return num(std::pow(10.0, lg - exponent), digits) + "e" + (exponent < 0 ? "-" : "+") +
+         std::to_string(static_cast<long>(std::abs(exponent)));
+}
+
+/// A figure known as a double and as log10: the double when finite, else its decimal text.
+std::string figure(double value, double lg, int digits) {
+  return std::isfinite(value) ? num(value, digits) : power_of_ten(lg, digits);
+}
+
+/// The same for JSON: a number when finite, else a string ("1.3e+400"), never null.
+nlohmann::ordered_json json_figure(double value, double lg) {
+  if (std::isfinite(value)) return value;
+  return power_of_ten(lg, 17);
+}
+
+/// log10 of the variance of `reference` over that of `r`, finite when the variances overflow.
+double log10_relative_efficiency(const CheckResult& reference, const CheckResult& r) {
+  return reference.log10_variance_per_episode - r.log10_variance_per_episode;
+}
+/// The ratio itself: the plain quotient, or from the log10 when a variance overflows.
+double relative_efficiency(const CheckResult& reference, const CheckResult& r) {
+  const double ratio = reference.variance_per_episode / r.variance_per_episode;
+  return std::isfinite(ratio) || !std::isfinite(log10_relative_efficiency(reference, r))
+             ? ratio
+             : std::pow(10.0, log10_relative_efficiency(reference, r));
 }
 
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
@@ -166,7 +204,7 @@ void print_result(std::ostream& out, const Target& target, const CheckResult& r,
     out << "; the mean leaves the span of the estimates' variation by " << num(r.test.null_space_deviation, 3);
   out << "\np-value " << num(r.test.p_value, 4) << " at alpha = " << num(r.alpha, 3) << ": "
       << (r.consistent ? "consistent with " : "INCONSISTENT with ") << target.truth_name << "\n";
-  out << "variance per episode (trace of the covariance of one estimate): " << num(r.variance_per_episode, 6) << "\n";
+  out << "variance per episode (trace of the covariance of one estimate): " << figure(r.variance_per_episode, r.log10_variance_per_episode, 6) << "\n";
 }
 
 nlohmann::ordered_json result_json(const CheckResult& r) {
@@ -184,51 +222,89 @@ nlohmann::ordered_json result_json(const CheckResult& r) {
           {"p_value", r.test.p_value},
           {"alpha", r.alpha},
           {"verdict", r.consistent ? "consistent" : "inconsistent"},
-          {"variance_per_episode", r.variance_per_episode},
+          {"variance_per_episode", json_figure(r.variance_per_episode, r.log10_variance_per_episode)},
           {"seconds", r.seconds},
           {"episodes_per_second", r.episodes_per_second}};
 }
 
-/// Reads FILE.csv: one estimate per row, `dim` columns; a first row that is not numeric is a header.
+/// The longest line read_estimates accepts: 64 bytes per column and 4 KiB more, ample for
+/// 17 significant digits and a name per column, and a bound on memory for any input.
+std::size_t max_line_length(Eigen::Index dim) { return 4096 + 64 * static_cast<std::size_t>(dim); }
+
+/// One cell of a CSV row: a number (possibly nan, inf or beyond a double) or not a number.
+struct Cell {
+  bool number = false;
+  bool overflow = false;  ///< a number beyond the largest double, such as 1e400
+  double value = 0;
+};
+
+Cell parse_cell(const std::string& text) {
+  const std::size_t lo = text.find_first_not_of(" \t"), hi = text.find_last_not_of(" \t");
+  if (lo == std::string::npos) return {};
+  const std::string trimmed = text.substr(lo, hi - lo + 1);
+  char* end = nullptr;
+  errno = 0;
+  const double x = std::strtod(trimmed.c_str(), &end);
+  if (end != trimmed.c_str() + trimmed.size()) return {};
+  return {true, errno == ERANGE && std::isinf(x), x};
+}
+
+/// Reads FILE.csv: one estimate per row, `dim` columns. A first row of names (no cell a
+/// number) is a header; every other row must hold `dim` finite numbers, or the line is named.
+/// Directories, devices, NUL bytes and lines over max_line_length are refused, so memory stays
+/// bounded by the file's size whatever it holds.
 Eigen::MatrixXd read_estimates(const std::string& file, Eigen::Index dim) {
-  std::ifstream in(file);
   const auto fail = [&](long line, const std::string& message) {
     InputError e(line ? "line " + std::to_string(line) : "", message);
     e.set_source(file);
     throw e;
   };
-  if (!in) fail(0, "cannot open the file");
+  std::error_code ec;
+  const auto kind = std::filesystem::status(file, ec).type();
+  if (kind == std::filesystem::file_type::directory) fail(0, "is a directory, expected a CSV file of estimates");
+  if (kind == std::filesystem::file_type::character || kind == std::filesystem::file_type::block)
+    fail(0, "is a device, expected a CSV file of estimates");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(0, std::string("cannot open the file: ") + std::strerror(errno));
+  std::streambuf& source = *in.rdbuf();
+  const std::size_t longest = max_line_length(dim);
   std::vector<double> values;
   long rows = 0, line_number = 0;
-  for (std::string line; std::getline(in, line);) {
+  bool header_allowed = true;
+  std::string line;
+  for (int c = source.sgetc(); c != std::char_traits<char>::eof(); c = source.sgetc()) {
+    // One line, up to '\n' or the end of the file, read byte by byte against the limits.
     ++line_number;
+    line.clear();
+    for (; (c = source.sbumpc()) != std::char_traits<char>::eof() && c != '\n';) {
+      if (c == '\0') fail(line_number, "a NUL byte: this is not a text (CSV) file");
+      if (line.size() == longest)
+        fail(line_number, "the line is longer than " + std::to_string(longest) + " bytes (64 per column and 4096), " +
+                              "not a CSV row of " + std::to_string(dim) + " estimates");
+      line.push_back(static_cast<char>(c));
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::vector<double> row;
-    std::stringstream cells(line);
-    bool numeric = true;
-    for (std::string cell; std::getline(cells, cell, ',');) {
-      std::size_t used = 0;
-      double x = 0;
-      try {
-        x = std::stod(cell, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || cell.find_first_not_of(" \t", used) != std::string::npos || !std::isfinite(x)) {
-        numeric = false;
-        if (rows > 0 || !values.empty() || line_number > 1 || row.size() > 0)
-          fail(line_number, "column " + std::to_string(row.size() + 1) + ": expected a finite number, found '" + cell + "'");
-        break;
-      }
-      row.push_back(x);
+    std::vector<std::string> texts;
+    std::vector<Cell> cells;
+    std::stringstream split(line);
+    for (std::string text; std::getline(split, text, ',');) texts.push_back(text), cells.push_back(parse_cell(text));
+    if (line.back() == ',') texts.emplace_back(), cells.emplace_back();  // a trailing empty cell
+    const bool first = header_allowed;
+    header_allowed = false;
+    if (first && std::none_of(cells.begin(), cells.end(), [](const Cell& x) { return x.number; })) continue;  // names
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      const std::string column = "column " + std::to_string(j + 1) + ": ";
+      if (cells[j].overflow) fail(line_number, column + "'" + texts[j] + "' overflows a double (beyond 1.8e308)");
+      if (!cells[j].number || !std::isfinite(cells[j].value))
+        fail(line_number, column + "expected a finite number, found '" + texts[j] + "'");
     }
-    if (!numeric) continue;  // the header
-    if (static_cast<Eigen::Index>(row.size()) != dim)
-      fail(line_number, "expected " + std::to_string(dim) + " columns (one per theta entry), found " + std::to_string(row.size()));
-    values.insert(values.end(), row.begin(), row.end());
+    if (static_cast<Eigen::Index>(cells.size()) != dim)
+      fail(line_number, "expected " + std::to_string(dim) + " columns (one per theta entry), found " + std::to_string(cells.size()));
+    for (const Cell& x : cells) values.push_back(x.value);
     ++rows;
   }
+  if (in.bad()) fail(0, std::string("cannot read the file: ") + std::strerror(errno));
   if (rows < 2) fail(0, "expected at least 2 estimates (rows), found " + std::to_string(rows));
   return Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(values.data(), rows, dim);
 }
@@ -245,7 +321,7 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
     const bool biased = info.id == Estimator::reinforce_rtg_undiscounted && target.gamma < 1.0;
     rows.push_back({info.name, target.run(info.id), biased});
   }
-  const double reference = rows.front().r.variance_per_episode;
+  const CheckResult& reference = rows.front().r;
   bool failed = false;
   for (const Row& row : rows) failed = failed || (!row.biased && !row.r.consistent);
   if (s.json) {
@@ -254,7 +330,7 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
     for (const Row& row : rows) {
       auto e = result_json(row.r);
       e["expected_biased"] = row.biased;
-      e["relative_efficiency"] = reference / row.r.variance_per_episode;
+      e["relative_efficiency"] = json_figure(relative_efficiency(reference, row.r), log10_relative_efficiency(reference, row.r));
       j["estimators"].push_back(e);
     }
     out << j.dump(1) << "\n";
@@ -267,8 +343,8 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
       << pad("rel. efficiency", 17) << "episodes/s\n";
   for (const Row& row : rows)
     out << pad(row.name, 28) << pad(row.r.consistent ? "consistent" : (row.biased ? "biased (known)" : "INCONSISTENT"), 15)
-        << pad(num(row.r.test.p_value, 3), 11) << pad(num(row.r.variance_per_episode, 5), 18)
-        << pad(num(reference / row.r.variance_per_episode, 4), 17) << num(row.r.episodes_per_second, 3) << "\n";
+        << pad(num(row.r.test.p_value, 3), 11) << pad(figure(row.r.variance_per_episode, row.r.log10_variance_per_episode, 5), 18)
+        << pad(figure(relative_efficiency(reference, row.r), log10_relative_efficiency(reference, row.r), 4), 17) << num(row.r.episodes_per_second, 3) << "\n";
   out << "\n"
       << (failed ? "an estimator expected to be unbiased is INCONSISTENT" : "every estimator expected to be unbiased is consistent")
       << "\n";
