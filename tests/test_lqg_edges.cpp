@@ -1,0 +1,328 @@
+// The LQG engine at the edges (issue 20, parts 3 and 4): closed loops near the unit circle,
+// normal and Jordan-like, the issue's reproducers, and overflow. Every accepted answer is
+// compared with an independent reference computed here in quadruple precision (GCC's
+// __float128, 113-bit significand: a Kronecker-product solve by Gaussian elimination, not
+// the solver's Schur method nor its double-double code), and must lie within the bound the
+// solver reports; otherwise the solver must refuse with IllPosedError.
+#include <doctest/doctest.h>
+
+#include <Eigen/Core>
+#include <Eigen/SVD>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli.hpp"
+#include "pgtruth/error.hpp"
+#include "pgtruth/lqg_solver.hpp"
+
+using namespace pgtruth;
+using Eigen::MatrixXd;
+
+namespace {
+
+__extension__ typedef __float128 quad;
+
+quad quad_abs(quad x) { return x < 0 ? -x : x; }
+
+/// A dense matrix of quads, row-major.
+struct QuadMatrix {
+  Eigen::Index rows = 0, cols = 0;
+  std::vector<quad> a;
+  QuadMatrix(Eigen::Index r, Eigen::Index c) : rows(r), cols(c), a(static_cast<std::size_t>(r * c), 0) {}
+  explicit QuadMatrix(const MatrixXd& M) : QuadMatrix(M.rows(), M.cols()) {
+    for (Eigen::Index i = 0; i < rows; ++i)
+      for (Eigen::Index j = 0; j < cols; ++j) (*this)(i, j) = M(i, j);
+  }
+  quad& operator()(Eigen::Index i, Eigen::Index j) { return a[static_cast<std::size_t>(i * cols + j)]; }
+  quad operator()(Eigen::Index i, Eigen::Index j) const { return a[static_cast<std::size_t>(i * cols + j)]; }
+  MatrixXd to_double() const {
+    MatrixXd M(rows, cols);
+    for (Eigen::Index i = 0; i < rows; ++i)
+      for (Eigen::Index j = 0; j < cols; ++j) M(i, j) = static_cast<double>((*this)(i, j));
+    return M;
+  }
+};
+
+QuadMatrix operator*(const QuadMatrix& x, const QuadMatrix& y) {
+  QuadMatrix z(x.rows, y.cols);
+  for (Eigen::Index i = 0; i < x.rows; ++i)
+    for (Eigen::Index j = 0; j < y.cols; ++j)
+      for (Eigen::Index k = 0; k < x.cols; ++k) z(i, j) += x(i, k) * y(k, j);
+  return z;
+}
+QuadMatrix operator+(QuadMatrix x, const QuadMatrix& y) {
+  for (std::size_t k = 0; k < x.a.size(); ++k) x.a[k] += y.a[k];
+  return x;
+}
+QuadMatrix scaled(quad s, QuadMatrix x) {
+  for (quad& v : x.a) v *= s;
+  return x;
+}
+QuadMatrix transpose(const QuadMatrix& x) {
+  QuadMatrix t(x.cols, x.rows);
+  for (Eigen::Index i = 0; i < x.rows; ++i)
+    for (Eigen::Index j = 0; j < x.cols; ++j) t(j, i) = x(i, j);
+  return t;
+}
+
+/// X = C + γ F X Fᵀ by vectorisation: (I − γ F ⊗ F) vec X = vec C, Gaussian elimination with
+/// partial pivoting, all in quad. (P = Q_K + γ A_clᵀ P A_cl is the case F = A_clᵀ.)
+QuadMatrix kronecker_stein(const QuadMatrix& F, const QuadMatrix& C, quad gamma) {
+  const Eigen::Index n = F.rows, N = n * n;
+  QuadMatrix T(N, N + 1);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const Eigen::Index row = i * n + j;  // (F X Fᵀ)_ij = Σ_kl F_ik X_kl F_jl
+      for (Eigen::Index k = 0; k < n; ++k)
+        for (Eigen::Index l = 0; l < n; ++l) T(row, k * n + l) = -gamma * F(i, k) * F(j, l);
+      T(row, row) += 1;
+      T(row, N) = C(i, j);
+    }
+  for (Eigen::Index c = 0; c < N; ++c) {
+    Eigen::Index pivot = c;
+    for (Eigen::Index r = c + 1; r < N; ++r)
+      if (quad_abs(T(r, c)) > quad_abs(T(pivot, c))) pivot = r;
+    for (Eigen::Index k = 0; k <= N; ++k) std::swap(T(c, k), T(pivot, k));
+    for (Eigen::Index r = c + 1; r < N; ++r) {
+      const quad f = T(r, c) / T(c, c);
+      for (Eigen::Index k = c; k <= N; ++k) T(r, k) -= f * T(c, k);
+    }
+  }
+  QuadMatrix X(n, n);
+  for (Eigen::Index c = N - 1; c >= 0; --c) {
+    quad s = T(c, N);
+    for (Eigen::Index k = c + 1; k < N; ++k) s -= T(c, k) * X.a[static_cast<std::size_t>(k)];
+    X.a[static_cast<std::size_t>(c)] = s / T(c, c);
+  }
+  return X;
+}
+
+/// J, P, X and dJ/dK of the problem the doubles define, in quad (the formulas of spec §2:
+/// Q_K = Q + KᵀRK − NK − KᵀNᵀ, S = E₀ + γV/(1 − γ), J = tr(PS) [+ tr(RΣ)/(1 − γ)],
+/// dJ/dK = 2[(R + γBᵀPB)K − γBᵀPA − Nᵀ]X).
+struct Reference {
+  double J;
+  MatrixXd P, X, gradient;
+};
+Reference quad_reference(const LqgProblem& p) {
+  const QuadMatrix A(p.A), B(p.B), K(p.K), Q(p.Q), R(p.R), N(p.N), W(p.W), Sigma(p.Sigma), cov(p.x0_cov);
+  const QuadMatrix mean(MatrixXd(p.x0_mean));
+  const quad gamma = p.gamma;
+  const QuadMatrix A_cl = A + scaled(-1, B * K);
+  const QuadMatrix Q_K = Q + transpose(K) * R * K + scaled(-1, N * K) + scaled(-1, transpose(N * K));
+  QuadMatrix S = cov + mean * transpose(mean);
+  quad noise_cost = 0;
+  if (p.gamma < 1.0) {
+    S = S + scaled(gamma / (1 - gamma), B * Sigma * transpose(B) + W);
+    if (p.formulation == Formulation::stochastic)
+      for (Eigen::Index i = 0; i < p.m(); ++i)
+        for (Eigen::Index j = 0; j < p.m(); ++j) noise_cost += R(i, j) * Sigma(j, i) / (1 - gamma);
+  }
+  const QuadMatrix P = kronecker_stein(transpose(A_cl), Q_K, gamma);
+  const QuadMatrix X = kronecker_stein(A_cl, S, gamma);
+  quad J = noise_cost;
+  for (Eigen::Index i = 0; i < p.n(); ++i)
+    for (Eigen::Index j = 0; j < p.n(); ++j) J += P(i, j) * S(j, i);
+  const QuadMatrix M = (R + scaled(gamma, transpose(B) * P * B)) * K + scaled(-gamma, transpose(B) * P * A) +
+                       scaled(-1, transpose(N));
+  return {static_cast<double>(J), P.to_double(), X.to_double(), scaled(2, M * X).to_double()};
+}
+
+/// The largest singular value, for comparing with the spectral-norm bounds.
+double norm2(const MatrixXd& M) { return Eigen::JacobiSVD<MatrixXd>(M).singularValues()(0); }
+
+/// An orthogonal 3 × 3 matrix (a product of two Givens rotations), to hide a structure.
+MatrixXd orthogonal3() {
+  const double a = 0.7, b = 1.3;
+  MatrixXd G1 = MatrixXd::Identity(3, 3), G2 = MatrixXd::Identity(3, 3);
+  G1.block(0, 0, 2, 2) << std::cos(a), -std::sin(a), std::sin(a), std::cos(a);
+  G2.block(1, 1, 2, 2) << std::cos(b), -std::sin(b), std::sin(b), std::cos(b);
+  return G1 * G2;
+}
+
+/// A 3-state problem whose closed loop A − BK is `loop` up to the rounding of A = loop + BK:
+/// γ = 1, no noise, Q = I, R = 1, x0 ~ N([1, 0.5, -0.25], 0.1 I).
+LqgProblem problem_with_loop(const MatrixXd& loop) {
+  LqgProblem p;
+  p.gamma = 1.0;
+  p.B = MatrixXd(3, 1);
+  p.B << 0.5, -1.0, 2.0;
+  p.K = MatrixXd(1, 3);
+  p.K << 0.3, 0.1, -0.2;
+  p.A = loop + p.B * p.K;
+  p.Q = MatrixXd::Identity(3, 3);
+  p.R = MatrixXd::Identity(1, 1);
+  p.N = MatrixXd::Zero(3, 1);
+  p.W = MatrixXd::Zero(3, 3);
+  p.Sigma = MatrixXd::Zero(1, 1);
+  p.x0_mean = Eigen::Vector3d(1.0, 0.5, -0.25);
+  p.x0_cov = 0.1 * MatrixXd::Identity(3, 3);
+  return p;
+}
+
+/// Normal: an orthogonal similarity of r [rotation by 0.4] ⊕ r/2. Jordan-like: of r I + N,
+/// N the 3 × 3 shift (a defective eigenvalue r, whose computed copies move by about ε^(1/3)).
+MatrixXd normal_loop(double r) {
+  MatrixXd D = MatrixXd::Zero(3, 3);
+  D.block(0, 0, 2, 2) << r * std::cos(0.4), -r * std::sin(0.4), r * std::sin(0.4), r * std::cos(0.4);
+  D(2, 2) = r / 2;
+  const MatrixXd U = orthogonal3();
+  return U * D * U.transpose();
+}
+MatrixXd jordan_loop(double r) {
+  MatrixXd D = r * MatrixXd::Identity(3, 3);
+  D(0, 1) = D(1, 2) = 1.0;
+  const MatrixXd U = orthogonal3();
+  return U * D * U.transpose();
+}
+
+/// The outcome of one problem: refused, or each printed quantity within its bound of the
+/// reference. The reference's own error (cond × 10⁻³⁴, cond ≤ 10²⁰ where anything is
+/// accepted) is allowed as 10⁻¹⁴ of the bound's size at most, stated here: tolerance = bound
+/// + 1e-20 × |reference|.
+struct Outcome {
+  bool refused = false;
+  std::string reason;
+  LqgSolution solution;
+  Reference reference;
+};
+Outcome check_against_reference(const LqgProblem& p) {
+  Outcome o;
+  try {
+    o.solution = solve(p);
+  } catch (const IllPosedError& e) {
+    o.refused = true;
+    o.reason = e.what();
+    return o;
+  }
+  o.reference = quad_reference(p);
+  const LqgSolution& s = o.solution;
+  const Reference& ref = o.reference;
+  CHECK(std::abs(s.J - ref.J) <= s.summary.error_bounds.J + 1e-20 * std::abs(ref.J));
+  CHECK(norm2(s.P - ref.P) <= s.summary.error_bounds.P + 1e-20 * norm2(ref.P));
+  CHECK(norm2(s.state_moment - ref.X) <= s.summary.error_bounds.state_moment + 1e-20 * norm2(ref.X));
+  CHECK((s.gradient - ref.gradient).norm() <= s.summary.error_bounds.gradient + 1e-20 * ref.gradient.norm());
+  CHECK(s.summary.stability_margin > 0.0);
+  CHECK(s.summary.spectral_radius_bound < 1.0);
+  CHECK(s.summary.spectral_radius_bound >= s.spectral_radius - 1e-15);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("lqg edges: the issue's 2x2 reproducer is unstable once A - BK is formed exactly, and refused") {
+  // fl(3 K) = 1, but 3 K = 1 − 2^-54 exactly: A − BK = [[a, 1], [2^-54, a]], eigenvalue
+  // a + 2^-27 = 1.0000000024.
+  LqgProblem p = problem_with_loop(MatrixXd::Identity(3, 3));  // for the other fields
+  p.A = MatrixXd(2, 2);
+  p.A << 0.999999995, 1, 1, 0.999999995;
+  p.B = MatrixXd(2, 1);
+  p.B << 0, 3;
+  p.K = MatrixXd(1, 2);
+  p.K << 0.3333333333333333, 0;
+  p.Q = MatrixXd::Identity(2, 2), p.N = MatrixXd::Zero(2, 1), p.W = MatrixXd::Zero(2, 2);
+  p.x0_mean = Eigen::Vector2d(1, 0), p.x0_cov = MatrixXd::Zero(2, 2);
+  CHECK_THROWS_WITH_AS(solve(p),
+                       "/policy/K: the policy is unstable: the spectral radius of sqrt(gamma) (A - B K) is "
+                       "1.000000002 >= 1, so J is infinite",
+                       IllPosedError);
+}
+
+TEST_CASE("lqg edges: a Jordan-like loop built at radius 0.99999999 (radius 1.0000012 in doubles) is refused") {
+  CHECK_THROWS_AS(solve(problem_with_loop(jordan_loop(0.99999999))), IllPosedError);
+}
+
+TEST_CASE("lqg edges: normal closed loops at radius 1 - 10^-k, k = 1..10, within their bounds of a quad reference") {
+  for (int k = 1; k <= 10; ++k) {
+    const double r = 1.0 - std::pow(10.0, -k);
+    CAPTURE(k);
+    const Outcome o = check_against_reference(problem_with_loop(normal_loop(r)));
+    // A normal loop is well conditioned for its radius: every one is accepted, its margin
+    // is within a factor 2 of 1 − r, and J's bound is below 10⁻⁸ relative (so a J wrong by
+    // 10⁻⁸ would fail the comparison above).
+    REQUIRE_MESSAGE(!o.refused, o.reason);
+    CHECK(o.solution.summary.stability_margin >= 0.5 * (1.0 - r));
+    CHECK(o.solution.summary.stability_margin <= 1.0 - r + 1e-15);
+    CHECK(o.solution.summary.error_bounds.J <= 1e-8 * std::abs(o.reference.J));
+    if (k <= 4) CHECK(std::abs(o.solution.J - o.reference.J) <= 1e-8 * std::abs(o.reference.J));
+  }
+}
+
+TEST_CASE("lqg edges: Jordan-like closed loops at radius 1 - 10^-k, k = 1..10, within their bounds or refused") {
+  int accepted = 0;
+  for (int k = 1; k <= 10; ++k) {
+    const double r = 1.0 - std::pow(10.0, -k);
+    CAPTURE(k);
+    const Outcome o = check_against_reference(problem_with_loop(jordan_loop(r)));
+    if (o.refused) {
+      CHECK(o.reason.find("/policy/K: ") == 0);
+      CHECK(o.reason.find('\n') == std::string::npos);
+    } else {
+      ++accepted;
+    }
+    // In doubles the loop is unstable from k = 6 on (ε^(1/3) ≈ 6·10⁻⁶): never accepted.
+    if (k >= 6) CHECK(o.refused);
+  }
+  CHECK(accepted >= 2);  // the moderate ones are certified and answered
+}
+
+TEST_CASE("lqg edges: with gamma < 1, noise and a cross term, J, the gradient and X within their bounds") {
+  for (const double r : {0.9, 0.999, 0.99999}) {
+    CAPTURE(r);
+    LqgProblem p = problem_with_loop(normal_loop(r));
+    p.gamma = 0.95;
+    p.N = MatrixXd(3, 1);
+    p.N << 0.1, 0.0, -0.05;
+    p.W = 0.01 * MatrixXd::Identity(3, 3);
+    p.Sigma = 0.2 * MatrixXd::Identity(1, 1);
+    for (const Formulation f : {Formulation::stochastic, Formulation::deterministic}) {
+      p.formulation = f;
+      const Outcome o = check_against_reference(p);
+      REQUIRE_MESSAGE(!o.refused, o.reason);
+      CHECK(o.solution.summary.error_bounds.J <= 1e-10 * std::abs(o.reference.J));
+      CHECK(o.solution.summary.error_bounds.gradient <= 1e-8 * o.reference.gradient.norm());
+    }
+  }
+}
+
+TEST_CASE("lqg edges: costs of 1e300 are scaled internally, and an R of 1e308 whose J overflows is refused") {
+  LqgProblem p = problem_with_loop(normal_loop(0.9));
+  p.Q *= 1e300, p.R *= 1e300;
+  p.x0_cov *= 1e-3;
+  const Outcome o = check_against_reference(p);  // J ≈ 10^300: representable, and within its bound
+  REQUIRE_MESSAGE(!o.refused, o.reason);
+  CHECK(std::isfinite(o.solution.J));
+  CHECK(o.solution.gradient.allFinite());
+
+  LqgProblem huge = problem_with_loop(normal_loop(0.9));
+  huge.R(0, 0) = 1e308;
+  huge.K *= 10.0;  // K'RK = 1e308 x 0.14: J about 10^309
+  huge.A = normal_loop(0.9) + huge.B * huge.K;
+  try {
+    solve(huge);
+    FAIL("an overflowing J was not refused");
+  } catch (const IllPosedError& e) {
+    CHECK(std::string(e.what()).find("/R: overflow: J is about ") == 0);
+    CHECK(std::string(e.what()).find("beyond the largest double") != std::string::npos);
+  }
+}
+
+TEST_CASE("lqg edges: pgtruth solve on the 2x2 reproducer exits 2 with one line") {
+  const std::string path = "lqg-edges-reproducer.json";
+  {
+    std::ofstream(path) << R"({"problem": "lqg", "gamma": 1, "A": [[0.999999995, 1], [1, 0.999999995]],
+      "B": [[0], [3]], "Q": [[1, 0], [0, 1]], "R": [[1]],
+      "x0": {"mean": [1, 0], "cov": [[0, 0], [0, 0]]}, "policy": {"K": [[0.3333333333333333, 0]]}})";
+  }
+  std::ostringstream out, err;
+  const int code = cli::run({"solve", path}, out, err);
+  std::remove(path.c_str());
+  CHECK(code == 2);
+  CHECK(out.str().empty());
+  CHECK(err.str() == path + ": /policy/K: the policy is unstable: the spectral radius of sqrt(gamma) (A - B K) is "
+                            "1.000000002 >= 1, so J is infinite\n");
+}
