@@ -60,7 +60,7 @@ double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterati
   // M and r_pi over the non-terminal states, assembled as the full solve assembles them.
   const detail::Unknowns u = detail::number_unknowns(m, std::vector<char>(m.num_states(), 1));
   detail::SecondCore second_core;  // the system's two halves on two cores, as the solve assembles it
-  const detail::BellmanSystem system = detail::bellman_system(m, pi, u, second_core);
+  const detail::BellmanSystem system = detail::bellman_system(m, pi, true, u, second_core);
   const detail::RowMajorMatrix& M = system.M;
   const Eigen::VectorXd& r = system.r_pi;
   const Index S = M.rows();

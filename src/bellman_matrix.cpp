@@ -22,8 +22,8 @@ Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper) 
   return u;
 }
 
-BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u,
-                             SecondCore& second_core) {
+BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
+                             const Unknowns& u, SecondCore& second_core) {
   const Index S = mdp.num_states(), A = mdp.num_actions(), n = static_cast<Index>(u.state_of.size());
   const auto entries_bound = [&](Index s) {  // at most one entry an outcome, plus the diagonal
     return 1 + mdp.outcome_begin[static_cast<std::size_t>((s + 1) * A)] -
@@ -49,6 +49,7 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
   BellmanSystem system;
   system.r.resize(S, A);
   system.r_pi.resize(n);
+  system.row_sum.resize(n);
   RowMajorMatrix& M = system.M;
   M.resize(n, n);
   M.resizeNonZeros(bound);  // pages past the entries written are never touched
@@ -87,16 +88,30 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, co
         for (int e = size; e > at; --e) column[e] = column[e - 1], value[e] = value[e - 1];
         column[at] = j, value[at] = x, ++size;
       };
-      if (k >= 0) add(static_cast<int>(k), 1.0);
+      if (k >= 0) add(static_cast<int>(k), 0.0);  // the diagonal, set once the row is known
+      double leaving = 0.0;  // sum_a pi(a|s) P(leave the unknowns | s, a)
       for (Index a = 0; a < A; ++a) {
         system.r(s, a) = mdp.expected_reward(s, a);
         if (k < 0 || pi(s, a) == 0.0) continue;
+        double leave = 0.0;
         for (const Outcome& o : mdp.outcomes_of(s, a)) {  // the row just read, still in cache
           const Index j = u.index_of[o.next];
-          if (j >= 0 && o.probability != 0.0) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
+          if (o.probability == 0.0) continue;
+          if (j < 0) leave += o.probability;
+          else if (j != k) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
         }
+        leaving += pi(s, a) * leave;
       }
       if (k < 0) continue;
+      // The row sum (1 - gamma) + gamma sum_a pi(a|s) leave(s, a), then the diagonal as that sum
+      // plus the off-diagonal magnitudes: no 1 - gamma p_ss that would cancel as gamma -> 1.
+      double row_sum = (1.0 - mdp.gamma) + mdp.gamma * leaving;
+      if (!normalised_policy) row_sum += mdp.gamma * (1.0 - pi.row(s).sum());  // a direct policy's rows as given
+      double diagonal = row_sum;
+      for (int p = first; p < size; ++p) diagonal -= value[p];
+      for (int p = first; p < size; ++p)
+        if (column[p] == k) value[p] = diagonal;
+      system.row_sum(k) = row_sum;
       outer[k + 1] = size;
       system.r_pi(k) = pi.row(s).dot(system.r.row(s));
       double row = 0.0, row_off_identity = 0.0;

@@ -30,7 +30,13 @@ struct MatrixNorms {
 struct BellmanSystem {
   Eigen::MatrixXd r;     ///< r(s, a) of every state (FiniteMdp::expected_reward)
   Eigen::VectorXd r_pi;  ///< r_pi(k) = sum_a pi(a|s) r(s, a) at s = state_of[k]
-  RowMajorMatrix M;      ///< M = I - gamma P_pi over the unknowns; moves into other states drop out
+  /// M = I - gamma P_pi over the unknowns; moves into other states drop out. Formed from its
+  /// off-diagonal entries and its row sums, the data that determine a diagonally dominant
+  /// M-matrix to high relative accuracy (Alfa, Xue & Ye 2002, "Entrywise perturbation theory for
+  /// diagonally dominant M-matrices with applications", Numer. Math. 90): a row's probability
+  /// of staying is one minus the rest of its row, so that 1 - gamma never cancels.
+  RowMajorMatrix M;
+  Eigen::VectorXd row_sum;  ///< M 1 = (1 - gamma) + gamma sum_a pi(a|s) P(leave the unknowns | s, a)
   MatrixNorms norms;     ///< of M
 };
 
@@ -38,8 +44,9 @@ struct BellmanSystem {
 /// row-major storage (entries to one column summed, in the order of the actions and their
 /// outcomes), the two halves of the states as a pair of `second_core` (the same arithmetic
 /// with a helper thread or without). Throws IllPosedError when M would need more entries than
-/// 32-bit indices address.
-BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Unknowns& u,
-                             SecondCore& second_core);
+/// 32-bit indices address. With `normalised_policy` (a softmax) each row of pi sums to 1 by
+/// definition, and the row sums of M take it so; otherwise pi's rows are taken as given.
+BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
+                             const Unknowns& u, SecondCore& second_core);
 
 }  // namespace pgtruth::detail

@@ -26,6 +26,8 @@ Json summary_json(const LinearSolveSummary& s) {
               {"flow_residual", s.flow_residual},
               {"condition", s.condition},
               {"condition_is_bound", s.condition_is_bound},
+              {"value_error", s.value_error},
+              {"occupancy_error", s.occupancy_error},
               {"iterations", s.iterations},
               {"seconds", s.seconds}};
 }

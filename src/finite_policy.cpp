@@ -1,6 +1,7 @@
 #include "pgtruth/finite_policy.hpp"
 
 #include <cassert>
+#include <cmath>
 
 #include "policy_rows.hpp"
 
@@ -42,6 +43,9 @@ Eigen::MatrixXd policy_probabilities(const FiniteMdp& mdp, const FinitePolicy& p
 
 namespace {
 
+/// exp(x) is subnormal below this (the log of the smallest normal double, 2^-1022).
+constexpr double kExpSubnormal = -708.3964185322641;
+
 /// Row k of a direct policy's theta belongs to the k-th non-terminal state.
 Index direct_row(const FiniteMdp& mdp, Index s) {
   Index k = 0;
@@ -63,7 +67,10 @@ void detail::policy_rows(const FiniteMdp& mdp, const FinitePolicy& policy, Index
       pi.row(s) = policy.theta.segment(k * A, A).transpose();
     } else {
       logits_into(mdp, policy, s, z);
-      z = (z.array() - z.maxCoeff()).exp();
+      // exp(z - max z). Eigen's vectorised exp clamps its argument near -709 (it gives about
+      // 5.6e-309 for exp(-1400)): below the normal range std::exp, which rounds to the subnormals and 0.
+      z.array() -= z.maxCoeff();
+      z = (z.array() < kExpSubnormal).select(z.unaryExpr([](double x) { return std::exp(x); }), z.array().exp());
       pi.row(s) = z / z.sum();
     }
     ++k;

@@ -6,12 +6,16 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
+#include "action_values.hpp"
 #include "aggregation_multigrid.hpp"
 #include "bellman_matrix.hpp"
+#include "bellman_refinement.hpp"
 #include "bicgstab.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite_structure.hpp"
@@ -73,18 +77,23 @@ struct BellmanSolves {
   bool inverse_is_bound = false;
   long iterations = 0;
   std::string method;
+  /// x with M x = b, or M^T x = b when transposed, by the same method: the refinement's solves.
+  std::function<Eigen::VectorXd(const Eigen::VectorXd& b, bool transposed)> solve;
 };
 
 BellmanSolves solve_direct(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
   BellmanSolves out;
   try {
-    const detail::SparseLu lu(M);
+    const auto lu = std::make_shared<const detail::SparseLu>(M);
     out.method = "sparse LU (KLU, AMD ordering)";
-    out.v = lu.solve(r_pi);
-    out.eta = lu.solve_transposed(start);
+    out.v = lu->solve(r_pi);
+    out.eta = lu->solve_transposed(start);
     // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
     // gamma = 1 this is the longest expected episode.
-    out.inverse_norm = max_abs(lu.solve(Eigen::VectorXd::Ones(M.rows())));
+    out.inverse_norm = max_abs(lu->solve(Eigen::VectorXd::Ones(M.rows())));
+    out.solve = [lu](const Eigen::VectorXd& b, bool transposed) {
+      return transposed ? lu->solve_transposed(b) : lu->solve(b);
+    };
   } catch (const detail::SingularMatrix& e) {
     throw IllPosedError("", std::string("the Bellman system I - gamma P_pi is numerically singular: from some state the "
                                         "chance of ever terminating is lost in rounding (") +
@@ -132,7 +141,8 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
                               const Eigen::VectorXd& start, double target, detail::SecondCore& second_core) {
   BellmanSolves out;
   // One multigrid hierarchy serves both systems: (P^T M P)^T = P^T M^T P.
-  const detail::AggregationMultigrid multigrid(M, second_core);
+  const auto hierarchy = std::make_shared<const detail::AggregationMultigrid>(M, second_core);
+  const detail::AggregationMultigrid& multigrid = *hierarchy;
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
   // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
@@ -144,6 +154,11 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
       out.eta = krylov_solve(M, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
   });
   out.iterations = iterations[0] + iterations[1];
+  out.solve = [&M, hierarchy, norms, target](const Eigen::VectorXd& b, bool transposed) {
+    long ignored = 0;
+    return krylov_solve(M, *hierarchy, transposed, b, transposed ? norms.one : norms.inf, target,
+                        transposed ? "flow-balance correction" : "Bellman correction", ignored);
+  };
   const double g = norms.off_identity;
   if (g < 1.0) {
     out.inverse_norm = 1.0 / (1.0 - g), out.inverse_is_bound = true;
@@ -152,6 +167,36 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
                                             "expected-length equation", out.iterations));
   }
   return out;
+}
+
+/// A power of two that brings the largest |r(s,a)| near 1 when it is far outside [2^-200, 2^200]
+/// (1 otherwise): a scaling that is exact and keeps values and eta q within the double range.
+double representable_scale(const Eigen::MatrixXd& r) {
+  const double largest = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
+  if (!std::isfinite(largest) || largest == 0.0) return 1.0;
+  const int exponent = std::ilogb(largest);
+  return std::abs(exponent) > 200 ? std::ldexp(1.0, -exponent) : 1.0;
+}
+
+/// Throws IllPosedError naming the first result that left the double range (NaN stands for
+/// an undefined value only in v, q and the advantages of the undefined states).
+void require_representable(const FiniteSolution& out) {
+  const auto fail = [](const char* what) {
+    throw IllPosedError("", std::string("the ") + what +
+                                " overflows the double range (beyond 1.8e308): rescale the rewards or features");
+  };
+  if (!std::isfinite(out.J)) fail("objective J");
+  for (Index s = 0; s < out.v.size(); ++s) {
+    if (std::isnan(out.v(s))) continue;  // undefined, listed in undefined_states
+    if (!std::isfinite(out.v(s))) fail("value v");
+    // (NaN in q marks an action that may enter a state of undefined value, gamma = 1)
+    if (out.q.row(s).array().isInf().any()) fail("action value q");
+    if (out.advantage.row(s).array().isInf().any()) fail("advantage");
+  }
+  if (!out.occupancy.allFinite()) fail("occupancy");
+  if (!out.gradient.allFinite()) fail("gradient");
+  if (out.fisher && !out.fisher->allFinite()) fail("Fisher matrix");
+  if (out.natural_gradient && !out.natural_gradient->allFinite()) fail("natural gradient");
 }
 
 }  // namespace
@@ -177,8 +222,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
-  detail::BellmanSystem system = detail::bellman_system(mdp, pi, u, second_core);
-  out.q = std::move(system.r);  // r(s,a), completed to q(s,a) below
+  detail::BellmanSystem system = detail::bellman_system(mdp, pi, policy.is_softmax(), u, second_core);
+  // Rewards scaled by a power of two (exactly) so that values, and products such as
+  // eta(s) q(s,a), stay within the double range; the results are scaled back at the end.
+  const double reward_scale = representable_scale(system.r);
+  if (reward_scale != 1.0) system.r *= reward_scale, system.r_pi *= reward_scale;
   const Eigen::VectorXd& r_pi = system.r_pi;
   const RowMajorMatrix& M = system.M;
   const MatrixNorms& norms = system.norms;
@@ -195,8 +243,22 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   else
     solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, second_core)
                        : solve_direct(M, r_pi, start);
-  const Eigen::VectorXd& v_k = solves.v;
-  const Eigen::VectorXd& eta_k = solves.eta;
+
+  // Both solutions refined to double-double accuracy, one on each core.
+  detail::DoubleDoubleVector v_k = detail::widen(solves.v), eta_k = detail::widen(solves.eta);
+  double value_residual = 0.0, flow_residual = 0.0;  // |r_pi - M v|_inf, |start - M^T eta|_1
+  if (n > 0)
+    second_core.run_both([&](int which) {
+      if (which == 0)
+        value_residual = detail::max_abs(detail::refine(
+            [&](const detail::DoubleDoubleVector& x) { return detail::bellman_residual(M, system.row_sum, r_pi, x); },
+            [&](const Eigen::VectorXd& b) { return solves.solve(b, false); }, v_k));
+      else
+        flow_residual = detail::sum_abs(detail::refine(
+            [&](const detail::DoubleDoubleVector& x) { return detail::flow_residual(M, system.row_sum, start, x); },
+            [&](const Eigen::VectorXd& b) { return solves.solve(b, true); }, eta_k));
+    });
+  const Eigen::VectorXd v_double = detail::leading(v_k), eta_double = detail::leading(eta_k);
 
   LinearSolveSummary& summary = out.summary;
   summary.method = solves.method;
@@ -206,11 +268,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.condition = norms.off_identity * solves.inverse_norm;
   summary.condition_is_bound = solves.inverse_is_bound;
   // The certificates, one on each core: the backward errors of the true residuals.
-  second_core.run_both([&](int system) {
-    if (system == 0)
-      summary.bellman_residual = backward_error(residual(M, v_k, r_pi), norms.inf, v_k, r_pi);
+  second_core.run_both([&](int which) {
+    if (which == 0)
+      summary.bellman_residual = backward_error(residual(M, v_double, r_pi), norms.inf, v_double, r_pi);
     else
-      summary.flow_residual = backward_error(start - M.transpose() * eta_k, norms.one, eta_k, start);
+      summary.flow_residual = backward_error(start - M.transpose() * eta_double, norms.one, eta_double, start);
   });
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
     throw IllPosedError("", "the Bellman system I - gamma P_pi is ill-conditioned (condition number " +
@@ -223,6 +285,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                 detail::format_number(summary.bellman_residual, 3) + " and " +
                                 detail::format_number(summary.flow_residual, 3) + " exceed " +
                                 detail::format_number(options.max_residual, 3) + ")");
+  // |v - v*|_inf <= |M^{-1}|_inf |r_pi - M v|_inf and |eta - eta*|_1 <= |M^{-T}|_1 |start - M^T eta|_1
+  // for the refined solutions, plus their rounding to double.
+  constexpr double half_eps = std::numeric_limits<double>::epsilon() / 2;
+  summary.value_error = (solves.inverse_norm * value_residual + half_eps * max_abs(v_double)) / reward_scale;
+  summary.occupancy_error = solves.inverse_norm * flow_residual + half_eps * eta_double.cwiseAbs().sum();
 
   // Scatter back to all states: 0 at terminal states, NaN where v is undefined.
   const double undefined = std::numeric_limits<double>::quiet_NaN();
@@ -230,44 +297,41 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   out.occupancy = Eigen::VectorXd::Zero(S);
   for (Index s = 0; s < S; ++s)
     if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
-  for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_k(k), out.occupancy(u.state_of[k]) = eta_k(k);
+  for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_double(k), out.occupancy(u.state_of[k]) = eta_double(k);
 
-  // q(s,a) = r(s,a) + gamma sum_s' P(s'|s,a) v(s'); 0 on terminal rows. Two halves of the states.
-  detail::split_in_two(second_core, S, [&](int, Index begin, Index end) {
-    for (Index s = begin; s < end; ++s) {
-      if (mdp.is_terminal(s)) {
-        out.q.row(s).setZero();
-        continue;
-      }
-      for (Index a = 0; a < A; ++a) {
-        double expected_next = 0.0;
-        for (const Outcome& o : mdp.outcomes_of(s, a)) expected_next += o.probability * out.v(o.next);
-        out.q(s, a) += mdp.gamma * expected_next;
-      }
-    }
-  });
-  out.advantage = out.q.colwise() - out.v;
-  for (Index s = 0; s < S; ++s)
-    if (mdp.is_terminal(s)) out.advantage.row(s).setZero();
+  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k);
+  out.q = std::move(values.q);
+  out.advantage = std::move(values.advantage);
 
   out.expected_length = out.occupancy.sum();
   out.visitation = out.expected_length > 0.0 ? Eigen::VectorXd(out.occupancy / out.expected_length)
                                              : Eigen::VectorXd::Zero(S);
-  out.J = start.dot(v_k);
+  detail::DoubleDouble J;
+  for (Index k = 0; k < n; ++k) J += v_k[static_cast<std::size_t>(k)] * start(k);
+  out.J = J.value();
 
   // Adjoint gradient: contract d pi / d theta with eta(s) q(s,a) (states never visited add 0).
+  // For a softmax sum_a d pi(a|s) = 0, so the advantages serve as well, and they are small
+  // where q is large (gamma near 1).
+  const Eigen::MatrixXd& contracted = policy.is_softmax() ? out.advantage : out.q;
   Eigen::MatrixXd weight = Eigen::MatrixXd::Zero(S, A);
-  for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_k(k) * out.q.row(u.state_of[k]);
+  for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_double(k) * contracted.row(u.state_of[k]);
   out.gradient = contract_policy_derivative(mdp, policy, pi, weight);
 
   if (options.compute_fisher && policy.is_softmax()) {
     const BlockDiagonalMatrix F = fisher(mdp, policy, pi, out.visitation);
     if (F.dim <= kMaxDenseFisherParameters) out.fisher = F.dense();
-    const PseudoInverseSolution natural = pseudo_inverse_solve(
-        F, out.gradient, policy.kind == PolicyKind::softmax_tabular ? A : S * A);
+    const NaturalGradient natural = natural_gradient(mdp, policy, F, out.advantage, out.visitation,
+                                                     out.expected_length, out.gradient);
     out.natural_gradient = natural.x;
     out.fisher_rank = natural.rank;
   }
+  if (reward_scale != 1.0) {
+    out.v /= reward_scale, out.q /= reward_scale, out.advantage /= reward_scale, out.J /= reward_scale;
+    out.gradient /= reward_scale;
+    if (out.natural_gradient) *out.natural_gradient /= reward_scale;
+  }
+  require_representable(out);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   return out;
 }

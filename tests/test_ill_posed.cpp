@@ -69,18 +69,30 @@ TEST_CASE("a near-singular Bellman system is reported as ill-conditioned, not so
       "states": 1, "actions": 1, "start": [1], "P": [[[1]]], "R": [[1]], "policy": {"type": "softmax"}})");
     CHECK_THROWS_WITH_AS(solve(p.mdp, p.policy), doctest::Contains("ill-conditioned"), IllPosedError);
   }
-  SUBCASE("gamma = 1 and an expected episode of 1e14 steps") {
+  SUBCASE("gamma = 1 and an expected episode of 1e16 steps") {
     const FiniteProblem p = test::parse_finite(R"({"problem": "finite", "gamma": 1, "states": ["wait", "done"],
       "actions": ["stay"], "start": [1, 0], "terminal": ["done"],
-      "transitions": [{"state": "wait", "action": "stay", "reward": -1, "next": {"wait": 0.99999999999999, "done": 1e-14}}],
+      "transitions": [{"state": "wait", "action": "stay", "reward": -1, "next": {"wait": 1, "done": 1e-16}}],
       "policy": {"type": "softmax"}})");
     CHECK_THROWS_WITH_AS(solve(p.mdp, p.policy), doctest::Contains("ill-conditioned"), IllPosedError);
   }
 }
 
-TEST_CASE("gamma = 1 and a softmax probability of about 1e-308: numerically singular, reported as such") {
-  // theta = -800 makes pi(right|s2) underflow (Eigen's exp clamps it near 1e-308), so the
-  // only way out takes ~1e308 steps: mathematically proper, numerically singular.
-  const FiniteProblem p = test::parse_finite(corridor("goal", R"({"type": "softmax", "theta": [0, 0, 0, -800, 0, 0]})"));
-  CHECK_THROWS_WITH_AS(solve(p.mdp, p.policy), doctest::Contains("numerically singular"), IllPosedError);
+TEST_CASE("an episode of 1e14 steps with gamma = 1 is solved exactly: M is formed from its row sums") {
+  // M = 1 - P(wait|wait) is formed as the probability of leaving, 1e-14, not as 1 - 0.99999999999999
+  // (which is 0.99...% off): v(wait) = -1 / 1e-14, as the file's doubles define it.
+  const FiniteProblem p = test::parse_finite(R"({"problem": "finite", "gamma": 1, "states": ["wait", "done"],
+    "actions": ["stay"], "start": [1, 0], "terminal": ["done"],
+    "transitions": [{"state": "wait", "action": "stay", "reward": -1, "next": {"wait": 0.99999999999999, "done": 1e-14}}],
+    "policy": {"type": "softmax"}})");
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  CHECK(sol.J == doctest::Approx(-1.0 / 1e-14).epsilon(1e-15));
+  CHECK(sol.expected_length == doctest::Approx(1.0 / 1e-14).epsilon(1e-15));
+}
+
+TEST_CASE("gamma = 1 and a softmax probability of exp(-800): refused, never solved") {
+  // pi(right|s2) = exp(-800) rounds to 0, so the only way out takes ~e^800 steps, beyond the
+  // double range: mathematically proper, refused as improper in the doubles it is computed in.
+  CHECK_THROWS_WITH_AS(test::parse_finite(corridor("goal", R"({"type": "softmax", "theta": [0, 0, 0, -800, 0, 0]})")),
+                       doctest::Contains("no terminal state can be reached"), Error);
 }

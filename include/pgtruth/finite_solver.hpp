@@ -50,7 +50,9 @@ struct FiniteSolveOptions {
   /// path is kept for its exact condition number and smaller residuals (README, Benchmarks).
   Index iterative_above = 5000;
   double iterative_tolerance = 1e-13; ///< relative backward error each Krylov solve must reach
-  double max_condition = 1e12;   ///< refuse when LinearSolveSummary::condition exceeds this
+  /// Refuse when LinearSolveSummary::condition exceeds this: the refinement of the solutions in
+  /// double-double converges while condition x eps is well below 1.
+  double max_condition = 1e14;
   double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this
 
   /// Throws std::invalid_argument naming the bad option.
@@ -72,6 +74,13 @@ struct LinearSolveSummary {
   /// The iterative path does not form M^{-1}: with g = |gamma P_pi|_inf < 1 it reports the bound
   /// condition <= g / (1 - g) (as |M^{-1}|_inf <= 1 / (1 - g)) and sets this flag.
   bool condition_is_bound = false;
+  /// Bounds on the solve's error in the printed v (max norm) and occupancy (sum of absolute
+  /// errors), from the residuals of the refined solutions formed in double-double precision:
+  /// |v - v*|_inf <= |M^{-1}|_inf |r_pi - M v|_inf, |eta - eta*|_1 <= |M^{-1}|_inf |start - M^T eta|_1,
+  /// plus the rounding to double. v* and eta* solve the system formed from the problem's
+  /// doubles (the policy's probabilities, gamma P, and each row's probability of leaving).
+  double value_error = 0;
+  double occupancy_error = 0;
   long iterations = 0;               ///< Krylov iterations over both solves (0 for the direct path)
   double seconds = 0;                ///< wall time of solve()
 

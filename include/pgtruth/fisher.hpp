@@ -38,8 +38,26 @@ struct PseudoInverseSolution {
 
 /// x = F^+ b through a symmetric eigendecomposition of each block. An eigenvalue counts as
 /// zero below tol = max(n, terms) * 8 eps * (largest eigenvalue of the block), the size of
-/// the rounding error of a block of dimension n accumulated from `terms` products.
+/// the rounding error of a block of dimension n accumulated from `terms` products, and at most
+/// the `max_rank` largest count.
 PseudoInverseSolution pseudo_inverse_solve(const BlockDiagonalMatrix& F, const Eigen::VectorXd& b,
-                                           Index terms);
+                                           Index terms, Index max_rank);
+
+struct NaturalGradient {
+  Eigen::VectorXd x;  ///< F^+ grad J
+  Index rank = 0;     ///< rank of F
+};
+
+/// The natural gradient F^+ grad J of a softmax policy and the rank of F.
+///  * Tabular: each visited state's block d(s) (diag pi_s - pi_s pi_s^T) has rank A - 1 (every
+///    pi(a|s) > 0 in exact arithmetic) and null space 1, and the state's gradient is
+///    eta(s) pi_s .* A_s with A_s its advantages, so F^+ grad J is, block by block, exactly
+///      (eta(s) / d(s)) (A_s - mean_a A_s) = expected_length (A_s - mean_a A_s),
+///    formed without the Fisher matrix, at any peakedness of the policy.
+///  * Linear features: pseudo_inverse_solve(), with the rank at most the structural rank
+///    (A - 1) x (number of visited states) of the parameterisation.
+NaturalGradient natural_gradient(const FiniteMdp& mdp, const FinitePolicy& policy, const BlockDiagonalMatrix& F,
+                                 const Eigen::MatrixXd& advantage, const Eigen::VectorXd& visitation,
+                                 double expected_length, const Eigen::VectorXd& gradient);
 
 }  // namespace pgtruth

@@ -1,0 +1,67 @@
+#include "action_values.hpp"
+
+#include <limits>
+#include <vector>
+
+namespace pgtruth::detail {
+
+ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
+                           const Eigen::MatrixXd& r, const Unknowns& u, const DoubleDoubleVector& v) {
+  const Index S = mdp.num_states(), A = mdp.num_actions();
+  const double gamma = mdp.gamma, undefined = std::numeric_limits<double>::quiet_NaN();
+  ActionValues out{Eigen::MatrixXd::Zero(S, A), Eigen::MatrixXd::Zero(S, A)};
+  std::vector<DoubleDouble> expected(static_cast<std::size_t>(A));  // sum P (v(s') - v(s)), per action
+  std::vector<double> leave(static_cast<std::size_t>(A));
+  std::vector<char> defined(static_cast<std::size_t>(A));
+  std::vector<DoubleDouble> D(static_cast<std::size_t>(A));
+  for (Index s = 0; s < S; ++s) {
+    if (mdp.is_terminal(s)) continue;
+    const Index k = u.index_of[s];
+    if (k < 0) {  // gamma = 1 and termination from s is not certain: v(s) is undefined
+      out.q.row(s).setConstant(undefined), out.advantage.row(s).setConstant(undefined);
+      continue;
+    }
+    const DoubleDouble vs = v[static_cast<std::size_t>(k)];
+    for (Index a = 0; a < A; ++a) {
+      const auto i = static_cast<std::size_t>(a);
+      DoubleDouble sum;
+      double leaving = 0.0;
+      bool ok = true;
+      for (const Outcome& o : mdp.outcomes_of(s, a)) {
+        if (o.probability == 0.0) continue;
+        const Index j = u.index_of[o.next];
+        if (j < 0) {
+          leaving += o.probability;
+          ok = ok && mdp.is_terminal(o.next);  // a move into a state whose v is undefined
+        } else if (j != k) {
+          sum += (v[static_cast<std::size_t>(j)] - vs) * o.probability;
+        }
+      }
+      expected[i] = sum, leave[i] = leaving, defined[i] = ok;
+      const DoubleDouble q = DoubleDouble(r(s, a)) + (two_sum(1.0, -leaving) * vs + sum) * gamma;
+      out.q(s, a) = ok ? q.value() : undefined;
+      if (!normalised_policy) out.advantage(s, a) = ok ? (q - vs).value() : undefined;
+    }
+    if (!normalised_policy) continue;
+    Index top = 0;  // a*, the most probable action
+    for (Index a = 1; a < A; ++a)
+      if (pi(s, a) > pi(s, top)) top = a;
+    const auto t = static_cast<std::size_t>(top);
+    DoubleDouble mean;  // sum_b pi(b|s) D(b)
+    bool all_defined = true;
+    for (Index a = 0; a < A; ++a) {
+      const auto i = static_cast<std::size_t>(a);
+      all_defined = all_defined && (defined[i] || pi(s, a) == 0.0);
+      if (!defined[i] || !defined[t]) continue;
+      D[i] = two_sum(r(s, a), -r(s, top)) + (two_sum(leave[t], -leave[i]) * vs + expected[i] - expected[t]) * gamma;
+      if (pi(s, a) != 0.0) mean += D[i] * pi(s, a);
+    }
+    for (Index a = 0; a < A; ++a) {
+      const auto i = static_cast<std::size_t>(a);
+      out.advantage(s, a) = all_defined && defined[i] && defined[t] ? (D[i] - mean).value() : undefined;
+    }
+  }
+  return out;
+}
+
+}  // namespace pgtruth::detail

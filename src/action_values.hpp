@@ -1,0 +1,28 @@
+#pragma once
+// Internal: q(s, a) and the advantages q(s, a) - v(s) from the refined values, formed so that
+// neither cancels: not the large v (gamma near 1), nor q - v at a peaked policy.
+#include <Eigen/Core>
+
+#include "bellman_matrix.hpp"
+#include "bellman_refinement.hpp"
+#include "pgtruth/finite_mdp.hpp"
+
+namespace pgtruth::detail {
+
+struct ActionValues {
+  Eigen::MatrixXd q;          ///< S x A; 0 on terminal rows, NaN where v is undefined
+  Eigen::MatrixXd advantage;  ///< q - v, the same shape
+};
+
+/// With v over the unknowns (double-double) and r(s, a):
+///   q(s,a) = r(s,a) + gamma [ (1 - leave(s,a)) v(s) + sum_{s' != s} P(s'|s,a) (v(s') - v(s)) ]
+/// (the Bellman equation with the probability of staying taken as one minus the rest of the
+/// row, as M is), and, with a* the most probable action of s and D(a) = q(s,a) - q(s,a*),
+///   A(s,a) = D(a) - sum_b pi(b|s) D(b),
+/// which equals q(s,a) - sum_b pi(b|s) q(s,b) and loses nothing when pi(a*|s) is near 1 (the
+/// dominant action's advantage is a sum of small terms, not a difference of large ones).
+/// Without `normalised_policy` (a direct policy, rows as given) A(s,a) = q(s,a) - v(s).
+ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
+                           const Eigen::MatrixXd& r, const Unknowns& u, const DoubleDoubleVector& v);
+
+}  // namespace pgtruth::detail

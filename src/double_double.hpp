@@ -1,0 +1,67 @@
+#pragma once
+// Internal: double-double numbers, hi + lo with |lo| <= ulp(hi) / 2 (about 32 significant
+// digits), for the residuals and differences of the refined Bellman solves
+// (src/bellman_refinement.hpp). Error-free transformations after Dekker (1971), "A
+// floating-point technique for extending the available precision", and Hida, Li & Bailey
+// (2001), "Algorithms for quad-double precision floating point arithmetic".
+#include <cmath>
+
+namespace pgtruth::detail {
+
+struct DoubleDouble {
+  double hi = 0.0, lo = 0.0;
+
+  DoubleDouble() = default;
+  constexpr DoubleDouble(double x) : hi(x) {}  // NOLINT: a double is a double-double
+  constexpr DoubleDouble(double h, double l) : hi(h), lo(l) {}
+  double value() const { return hi + lo; }
+};
+
+/// a + b = s + e exactly, s = fl(a + b) (Knuth's TwoSum).
+inline DoubleDouble two_sum(double a, double b) {
+  const double s = a + b, bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+
+/// a + b = s + e exactly when |a| >= |b| (Dekker's FastTwoSum).
+inline DoubleDouble quick_two_sum(double a, double b) {
+  const double s = a + b;
+  return {s, b - (s - a)};
+}
+
+/// a b = p + e exactly, p = fl(a b), by a fused multiply-add.
+inline DoubleDouble two_product(double a, double b) {
+  const double p = a * b;
+  return {p, std::fma(a, b, -p)};
+}
+
+inline DoubleDouble operator+(const DoubleDouble& a, const DoubleDouble& b) {
+  DoubleDouble s = two_sum(a.hi, b.hi);
+  const DoubleDouble t = two_sum(a.lo, b.lo);
+  s.lo += t.hi;
+  s = quick_two_sum(s.hi, s.lo);
+  s.lo += t.lo;
+  return quick_two_sum(s.hi, s.lo);
+}
+
+inline DoubleDouble operator-(const DoubleDouble& a) { return {-a.hi, -a.lo}; }
+inline DoubleDouble operator-(const DoubleDouble& a, const DoubleDouble& b) { return a + (-b); }
+
+inline DoubleDouble operator*(const DoubleDouble& a, double b) {
+  DoubleDouble p = two_product(a.hi, b);
+  p.lo += a.lo * b;
+  return quick_two_sum(p.hi, p.lo);
+}
+
+inline DoubleDouble operator*(double a, const DoubleDouble& b) { return b * a; }
+
+inline DoubleDouble operator*(const DoubleDouble& a, const DoubleDouble& b) {
+  DoubleDouble p = two_product(a.hi, b.hi);
+  p.lo += a.hi * b.lo + a.lo * b.hi;
+  return quick_two_sum(p.hi, p.lo);
+}
+
+inline DoubleDouble& operator+=(DoubleDouble& a, const DoubleDouble& b) { return a = a + b; }
+inline DoubleDouble& operator-=(DoubleDouble& a, const DoubleDouble& b) { return a = a - b; }
+
+}  // namespace pgtruth::detail

@@ -1,0 +1,297 @@
+// Certified accuracy at the edges (issue 20): discounts near 1 and peaked softmax policies,
+// against a reference computed here independently, in quadruple precision (__float128, 113-bit
+// significand): a dense Gaussian elimination of (I - gamma P_pi) v = r_pi formed from the file's
+// doubles, the gradient from the policy gradient theorem with q - v, and the natural gradient
+// from its tabular closed form (Kakade 2001). Every printed vector must be within 1e-8 of the
+// reference relative to the reference's own largest entry, or the solve must be refused.
+#include <doctest/doctest.h>
+
+#include <quadmath.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "pgtruth/error.hpp"
+#include "pgtruth/finite_solver.hpp"
+#include "support.hpp"
+
+using namespace pgtruth;
+
+namespace {
+
+using Quad = __float128;
+
+/// A finite MDP in the dense form with a tabular softmax policy; P rows of dyadic
+/// probabilities, so that the doubles sum to exactly 1 and the quad reference needs no
+/// interpretation of rounding.
+struct Dense {
+  int S = 0, A = 0;
+  double gamma = 0.9;
+  std::vector<double> P;  // P[(s*A + a)*S + s']
+  std::vector<double> R;  // R[s*A + a]
+  std::vector<double> start, theta;
+
+  std::string json() const {
+    std::ostringstream o;
+    o.precision(17);
+    o << R"({"problem":"finite","states":)" << S << R"(,"actions":)" << A << R"(,"gamma":)" << gamma;
+    o << R"(,"start":[)";
+    for (int s = 0; s < S; ++s) o << (s ? "," : "") << start[s];
+    o << R"(],"P":[)";
+    for (int s = 0; s < S; ++s) {
+      o << (s ? "," : "") << "[";
+      for (int a = 0; a < A; ++a) {
+        o << (a ? "," : "") << "[";
+        for (int t = 0; t < S; ++t) o << (t ? "," : "") << P[(s * A + a) * S + t];
+        o << "]";
+      }
+      o << "]";
+    }
+    o << R"(],"R":[)";
+    for (int s = 0; s < S; ++s) {
+      o << (s ? "," : "") << "[";
+      for (int a = 0; a < A; ++a) o << (a ? "," : "") << R[s * A + a];
+      o << "]";
+    }
+    o << R"(],"policy":{"type":"softmax","features":"tabular","theta":[)";
+    for (std::size_t i = 0; i < theta.size(); ++i) o << (i ? "," : "") << theta[i];
+    o << "]}}";
+    return o.str();
+  }
+};
+
+struct Reference {
+  std::vector<Quad> v, eta, gradient, natural;
+  Quad J = 0;
+};
+
+/// x with M x = b by Gaussian elimination with partial pivoting, in quad.
+std::vector<Quad> dense_solve(std::vector<Quad> M, std::vector<Quad> b, int n) {
+  for (int c = 0; c < n; ++c) {
+    int pivot = c;
+    for (int r = c + 1; r < n; ++r)
+      if (fabsq(M[r * n + c]) > fabsq(M[pivot * n + c])) pivot = r;
+    for (int k = 0; k < n; ++k) std::swap(M[c * n + k], M[pivot * n + k]);
+    std::swap(b[c], b[pivot]);
+    for (int r = c + 1; r < n; ++r) {
+      const Quad f = M[r * n + c] / M[c * n + c];
+      for (int k = c; k < n; ++k) M[r * n + k] -= f * M[c * n + k];
+      b[r] -= f * b[c];
+    }
+  }
+  std::vector<Quad> x(n);
+  for (int r = n - 1; r >= 0; --r) {
+    Quad sum = b[r];
+    for (int k = r + 1; k < n; ++k) sum -= M[r * n + k] * x[k];
+    x[r] = sum / M[r * n + r];
+  }
+  return x;
+}
+
+Reference reference(const Dense& m) {
+  const int S = m.S, A = m.A;
+  const Quad gamma = m.gamma;
+  std::vector<Quad> pi(S * A);
+  for (int s = 0; s < S; ++s) {
+    Quad top = m.theta[s * A];
+    for (int a = 1; a < A; ++a) top = fmaxq(top, m.theta[s * A + a]);
+    Quad sum = 0;
+    for (int a = 0; a < A; ++a) sum += pi[s * A + a] = expq(Quad(m.theta[s * A + a]) - top);
+    for (int a = 0; a < A; ++a) pi[s * A + a] /= sum;
+  }
+  std::vector<Quad> M(S * S, 0), Mt(S * S, 0), r(S, 0), start(m.start.begin(), m.start.end());
+  for (int s = 0; s < S; ++s) {
+    M[s * S + s] += 1;
+    for (int a = 0; a < A; ++a) {
+      r[s] += pi[s * A + a] * m.R[s * A + a];
+      for (int t = 0; t < S; ++t) M[s * S + t] -= gamma * pi[s * A + a] * m.P[(s * A + a) * S + t];
+    }
+  }
+  for (int s = 0; s < S; ++s)
+    for (int t = 0; t < S; ++t) Mt[t * S + s] = M[s * S + t];
+  Reference out;
+  out.v = dense_solve(M, r, S);
+  out.eta = dense_solve(Mt, start, S);
+  Quad length = 0;
+  for (int s = 0; s < S; ++s) out.J += start[s] * out.v[s], length += out.eta[s];
+  out.gradient.resize(S * A), out.natural.resize(S * A);
+  for (int s = 0; s < S; ++s) {
+    // A(s,a) = sum_b pi(b|s) (q(s,a) - q(s,b)): at a peaked policy q - v would cancel even in quad.
+    std::vector<Quad> q(A), adv(A, 0);
+    Quad mean = 0;
+    for (int a = 0; a < A; ++a) {
+      q[a] = m.R[s * A + a];
+      for (int t = 0; t < S; ++t) q[a] += gamma * Quad(m.P[(s * A + a) * S + t]) * out.v[t];
+    }
+    for (int a = 0; a < A; ++a) {
+      for (int b = 0; b < A; ++b) adv[a] += pi[s * A + b] * (q[a] - q[b]);
+      mean += adv[a] / A;
+    }
+    for (int a = 0; a < A; ++a) {
+      out.gradient[s * A + a] = out.eta[s] * pi[s * A + a] * adv[a];  // tabular: eta pi (q - v)
+      out.natural[s * A + a] = length * (adv[a] - mean);
+    }
+  }
+  return out;
+}
+
+/// max_i |x_i - ref_i| / max_i |ref_i|, in quad (0 when both are 0).
+double normwise_error(const Eigen::VectorXd& x, const std::vector<Quad>& ref) {
+  Quad err = 0, size = 0;
+  for (std::size_t i = 0; i < ref.size(); ++i)
+    err = fmaxq(err, fabsq(Quad(x(static_cast<Eigen::Index>(i))) - ref[i])), size = fmaxq(size, fabsq(ref[i]));
+  return size == 0 ? static_cast<double>(err) : static_cast<double>(err / size);
+}
+
+double largest(const std::vector<Quad>& x) {
+  Quad size = 0;
+  for (const Quad& xi : x) size = fmaxq(size, fabsq(xi));
+  return static_cast<double>(size);
+}
+
+/// Within 1e-8 of the reference relative to its largest entry; a reference vector below the
+/// double range (1e-290) must print as no more than that (its nearest doubles, 0 or subnormal).
+bool close(const Eigen::VectorXd& x, const std::vector<Quad>& ref) {
+  if (largest(ref) > 1e-290) return normwise_error(x, ref) < 1e-8;
+  return x.cwiseAbs().maxCoeff() <= 1e-290;
+}
+
+/// Either refused (IllPosedError) or every printed vector within 1e-8 of the reference;
+/// returns whether it was solved.
+bool solved_accurately(const Dense& m) {
+  const FiniteProblem p = test::parse_finite(m.json());
+  FiniteSolution sol;
+  try {
+    sol = solve(p.mdp, p.policy);
+  } catch (const IllPosedError& e) {
+    MESSAGE("refused: " << e.what());
+    return false;
+  }
+  const Reference ref = reference(m);
+  CAPTURE(m.json());
+  CHECK(close(sol.v, ref.v));
+  CHECK(close(sol.occupancy, ref.eta));
+  CHECK(std::abs(sol.J - static_cast<double>(ref.J)) <= 1e-8 * std::abs(static_cast<double>(ref.J)) + 1e-290);
+  CHECK(close(sol.gradient, ref.gradient));
+  REQUIRE(sol.natural_gradient);
+  CHECK(close(*sol.natural_gradient, ref.natural));
+  CHECK(*sol.fisher_rank <= (m.A - 1) * m.S);
+  return true;
+}
+
+/// The two-state stay/switch MDP of issue 20's reproducers.
+Dense two_state(double gamma, std::vector<double> theta) {
+  Dense m;
+  m.S = 2, m.A = 2, m.gamma = gamma;
+  m.P = {1, 0, 0, 1, 0, 1, 1, 0};
+  m.R = {1, 0, 0, 2};
+  m.start = {1, 0};
+  m.theta = std::move(theta);
+  return m;
+}
+
+/// Four states on a ring, actions clockwise and anticlockwise, with a reward for each step.
+Dense ring(double gamma, double peak) {
+  Dense m;
+  m.S = 4, m.A = 2, m.gamma = gamma;
+  m.P.assign(4 * 2 * 4, 0.0);
+  for (int s = 0; s < 4; ++s) m.P[(s * 2 + 0) * 4 + (s + 1) % 4] = 1, m.P[(s * 2 + 1) * 4 + (s + 3) % 4] = 1;
+  m.R = {1, 0.5, -1, 2, 0.25, 3, -0.5, 1};
+  m.start = {0.25, 0.25, 0.25, 0.25};
+  for (int s = 0; s < 4; ++s) m.theta.push_back(s % 2 ? peak : -peak), m.theta.push_back(s % 2 ? -peak : peak);
+  return m;
+}
+
+/// Random MDP: probabilities in sixteenths, rewards in [-1, 1], theta uniform in [-peak, peak].
+Dense random_mdp(std::mt19937_64& rng, int S, int A, double gamma, double peak) {
+  Dense m;
+  m.S = S, m.A = A, m.gamma = gamma;
+  m.P.assign(S * A * S, 0.0);
+  std::uniform_int_distribution<int> state(0, S - 1);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  for (int row = 0; row < S * A; ++row)
+    for (int k = 0; k < 16; ++k) m.P[row * S + state(rng)] += 1.0 / 16;
+  for (int i = 0; i < S * A; ++i) m.R.push_back(unit(rng)), m.theta.push_back(peak * unit(rng));
+  m.start.assign(S, 0.0), m.start[0] = 1;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("gamma = 1 - 10^-k, k = 1..12: the gradient of issue 20's reproducer to 1e-8, never refused") {
+  for (int k = 1; k <= 12; ++k) {
+    CAPTURE(k);
+    CHECK(solved_accurately(two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3})));
+  }
+}
+
+TEST_CASE("the reproducer at gamma = 0.99999999999: each state's gradient entries sum to 0") {
+  const FiniteProblem p = test::parse_finite(two_state(0.99999999999, {3, -3, -3, 3}).json());
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  CHECK(std::abs(sol.gradient(0) + sol.gradient(1)) <= 1e-9 * sol.gradient.cwiseAbs().maxCoeff());
+  CHECK(std::abs(sol.gradient(2) + sol.gradient(3)) <= 1e-9 * sol.gradient.cwiseAbs().maxCoeff());
+  CHECK(sol.gradient(0) == doctest::Approx(608366.76).epsilon(1e-7));  // issue 20's 50-digit figure, rounded
+}
+
+TEST_CASE("peaked tabular softmax, |theta| up to 700: gradient, natural gradient and rank of F") {
+  for (double peak : {1.0, 6.0, 7.0, 20.0, 50.0, 200.0, 354.0, 700.0}) {
+    CAPTURE(peak);
+    CHECK(solved_accurately(two_state(0.9, {-peak, peak, peak, -peak})));
+    CHECK(solved_accurately(ring(0.9, peak)));
+    CHECK(solved_accurately(ring(1.0 - 1e-9, peak)));
+  }
+  // Issue 20's figures: rank 2, natural gradient [5, -5, -10, 10] at theta = [-7, 7, 7, -7].
+  const FiniteProblem p = test::parse_finite(two_state(0.9, {-7, 7, 7, -7}).json());
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  CHECK(*sol.fisher_rank == 2);
+  CHECK((*sol.natural_gradient - Eigen::Vector4d(5, -5, -10, 10)).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("random MDPs at extreme discounts and peaked policies: accurate or refused") {
+  std::mt19937_64 rng(20);
+  int solved = 0, cases = 0;
+  for (double gamma : {0.5, 0.99, 1 - 1e-6, 1 - 1e-10, 1 - 1e-12})
+    for (double peak : {0.5, 10.0, 60.0})
+      for (int trial = 0; trial < 3; ++trial, ++cases) {
+        CAPTURE(gamma);
+        CAPTURE(peak);
+        CAPTURE(trial);
+        solved += solved_accurately(random_mdp(rng, 6, 3, gamma, peak)) ? 1 : 0;
+      }
+  CHECK(solved == cases);  // none of these is beyond the solver's reach
+}
+
+TEST_CASE("tabular gradients sum to zero over each state's actions, on every shipped case and random theta") {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> unit(-1.0, 1.0);
+  for (const std::string& name : test::shipped_cases()) {
+    FiniteProblem p = test::load_case(name);
+    if (p.policy.kind != PolicyKind::softmax_tabular || p.mdp.num_states() > 2000) continue;
+    CAPTURE(name);
+    const Index A = p.mdp.num_actions();
+    for (double peak : {0.0, 3.0, 30.0}) {
+      for (Index i = 0; i < p.policy.theta.size(); ++i) p.policy.theta(i) = peak * unit(rng);
+      const FiniteSolution sol = solve(p.mdp, p.policy);
+      const double scale = sol.gradient.cwiseAbs().maxCoeff();
+      for (Index s = 0; s < p.mdp.num_states(); ++s)
+        CHECK(std::abs(sol.gradient.segment(s * A, A).sum()) <= 1e-12 * scale);
+      CHECK(*sol.fisher_rank <= p.policy.num_parameters() - p.mdp.num_states());
+    }
+  }
+}
+
+TEST_CASE("rewards near the double range: scaled internally, or refused naming the overflow") {
+  Dense m = two_state(0.9, {0, 0, 0, 0});
+  m.R = {1e307, 0, 0, 2e306};
+  Dense unit = m;
+  unit.R = {1, 0, 0, 0.2};
+  const FiniteProblem big = test::parse_finite(m.json()), small = test::parse_finite(unit.json());
+  const FiniteSolution a = solve(big.mdp, big.policy), b = solve(small.mdp, small.policy);
+  CHECK((a.gradient / 1e307 - b.gradient).cwiseAbs().maxCoeff() <= 1e-14 * b.gradient.cwiseAbs().maxCoeff());
+  CHECK(a.J / 1e307 == doctest::Approx(b.J).epsilon(1e-14));
+  m.R = {1.7e308, 0, 0, 0};  // v = 1.7e308 / (1 - 0.9 ...) is beyond the double range
+  const FiniteProblem over = test::parse_finite(m.json());
+  CHECK_THROWS_WITH_AS(solve(over.mdp, over.policy), doctest::Contains("overflows the double range"), IllPosedError);
+}
