@@ -194,16 +194,22 @@ Gradient gradient_extended(const LqgProblem& p, const ClosedLoop& loop, const Ce
                      Dd{p.gamma, 0.0} * BtPA;
   const DdMatrix G = Dd{2.0, 0.0} * product(M, Xd, extended);
   const double n = static_cast<double>(p.n()), m = static_cast<double>(p.m()), unit = arithmetic_unit(extended);
-  const double norm_B = p.B.norm(), norm_P = P.X.hi.norm() * 1.01, norm_X = X.X.hi.norm() * 1.01;
+  // ‖BᵀEA‖_F ≤ ‖B‖₂ ‖E‖₂ ‖A‖_F and ‖MX‖_F ≤ ‖M‖_F ‖X‖₂, with ‖·‖₂ ≤ √(‖·‖₁ ‖·‖_∞).
+  const auto norm2_up = [](const Eigen::MatrixXd& Z) {
+    if (Z.size() == 0) return 0.0;
+    const Eigen::MatrixXd a = Z.cwiseAbs();
+    return std::min(Z.norm(), std::sqrt(a.colwise().sum().maxCoeff() * a.rowwise().sum().maxCoeff())) * 1.01;
+  };
+  const double norm_B = norm2_up(p.B), norm_P = norm2_up(P.X.hi), norm_X = norm2_up(X.X.hi);
   const double norm_A_cl = loop.A_cl.hi.norm() * 1.01, norm_M = M.hi.norm() * 1.01;
-  const double m_terms = p.R.norm() * p.K.norm() + p.N.norm() + p.gamma * norm_B * norm_P * norm_A_cl;
+  const double m_terms = p.R.norm() * p.K.norm() + p.N.norm() + p.gamma * p.B.norm() * P.X.hi.norm() * norm_A_cl * 1.01;
   const double dM = p.gamma * norm_B * (norm_A_cl * P.X.error + norm_P * loop.A_cl_error) +
                     (2.0 * n + m + 6.0) * unit * m_terms;
   const double dX = X.X.error;
   Gradient out;
   out.G = G.hi;
-  out.terms = 2.0 * m_terms * norm_X;
-  out.error = 2.0 * (dM * norm_X + norm_M * dX + dM * dX) + (n + 4.0) * unit * 2.0 * norm_M * norm_X +
+  out.terms = 2.0 * m_terms * X.X.hi.norm() * 1.01;
+  out.error = 2.0 * (dM * norm_X + norm_M * dX + dM * dX) + (n + 4.0) * unit * 2.0 * norm_M * X.X.hi.norm() * 1.01 +
               kUnitRoundoff * G.hi.norm() * 1.01;
   return out;
 }

@@ -244,6 +244,16 @@ const StabilityCertificate& CertifiedSteinSolver::certificate() const {
   c.radius_bound = std::nextafter(1.0 - c.margin, 2.0);
   c.inverse_norm = lambda_max / lower * (1.0 + 8.0 * kUnitRoundoff);
   c.inverse_norm_transposed = trace / lower * (1.0 + 8.0 * kUnitRoundoff);
+  // A second certificate for L*(X) = X − ÃXÃᵀ, G = ÃGÃᵀ + I: once ρ(Ã) < 1 is proven,
+  // G − ÃGÃᵀ ⪰ c_T I gives ‖L*⁻¹‖₂ ≤ λ_max(G) / c_T, up to n times tighter than tr(H) / c.
+  const CertifiedSteinSolution G = solve_refined(identity, 'T', extended_ ? 10 : 1);
+  const double lower_T = 1.0 - G.X.error;
+  if (lower_T > 0.0) {
+    const double lambda_T = std::min(norm_up(G.X.hi), G.X.hi.cwiseAbs().rowwise().sum().maxCoeff() *
+                                                          (1.0 + (size + 2.0) * kUnitRoundoff)) +
+                            norm_up(G.X.lo);
+    c.inverse_norm_transposed = std::min(c.inverse_norm_transposed, lambda_T / lower_T * (1.0 + 8.0 * kUnitRoundoff));
+  }
   return c;
 }
 
