@@ -369,6 +369,8 @@ TEST_CASE("pgtruth check --estimates: NaN rows, an overflowing cell, a directory
   const std::string longline = write_file("long.csv", std::string(8 << 20, '1'));
   CHECK(check(longline).err == longline + ": line 1: the line is longer than 4224 bytes (64 per column and 4096), not a CSV row of 2 estimates\n");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::filesystem::remove(zeros);
+  std::filesystem::remove(longline);
   CHECK(seconds < 5.0);  // "promptly": in practice milliseconds
   // Estimates of 1e200 from a file: judged as the same estimates at scale 1.
   std::string csv = "d_right,d_left\n", scaled = csv;
