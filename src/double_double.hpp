@@ -17,6 +17,9 @@ struct DoubleDouble {
   double value() const { return hi + lo; }
 };
 
+inline double value(double x) { return x; }
+inline double value(const DoubleDouble& x) { return x.value(); }
+
 /// a + b = s + e exactly, s = fl(a + b) (Knuth's TwoSum).
 inline DoubleDouble two_sum(double a, double b) {
   const double s = a + b, bb = s - a;

@@ -244,19 +244,35 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, second_core)
                        : solve_direct(M, r_pi, start);
 
-  // Both solutions refined to double-double accuracy, one on each core.
+  // Both solutions refined to double-double accuracy, one on each core: always after a sparse
+  // LU (a few more triangular solves), and after Krylov solves when the residual's bound on the
+  // error could reach 1e-10 of what the advantages and the gradient are made of (v's spread,
+  // the total occupancy), as it does near gamma = 1.
   detail::DoubleDoubleVector v_k = detail::widen(solves.v), eta_k = detail::widen(solves.eta);
   double value_residual = 0.0, flow_residual = 0.0;  // |r_pi - M v|_inf, |start - M^T eta|_1
+  constexpr double kRefineAbove = 1e-10;
+  bool refined_v = false;
   if (n > 0)
     second_core.run_both([&](int which) {
-      if (which == 0)
-        value_residual = detail::max_abs(detail::refine(
-            [&](const detail::DoubleDoubleVector& x) { return detail::bellman_residual(M, system.row_sum, r_pi, x); },
-            [&](const Eigen::VectorXd& b) { return solves.solve(b, false); }, v_k));
-      else
-        flow_residual = detail::sum_abs(detail::refine(
-            [&](const detail::DoubleDoubleVector& x) { return detail::flow_residual(M, system.row_sum, start, x); },
-            [&](const Eigen::VectorXd& b) { return solves.solve(b, true); }, eta_k));
+      if (which == 0) {
+        const auto residual_of = [&](const detail::DoubleDoubleVector& x) {
+          return detail::bellman_residual(M, system.row_sum, r_pi, x);
+        };
+        value_residual = detail::max_abs(residual_of(v_k));
+        const double spread = solves.v.maxCoeff() - solves.v.minCoeff();
+        refined_v = !iterative || solves.inverse_norm * value_residual > kRefineAbove * spread;
+        if (refined_v)
+          value_residual = detail::max_abs(
+              detail::refine(residual_of, [&](const Eigen::VectorXd& b) { return solves.solve(b, false); }, v_k));
+      } else {
+        const auto residual_of = [&](const detail::DoubleDoubleVector& x) {
+          return detail::flow_residual(M, system.row_sum, start, x);
+        };
+        flow_residual = detail::sum_abs(residual_of(eta_k));
+        if (!iterative || solves.inverse_norm * flow_residual > kRefineAbove * solves.eta.cwiseAbs().sum())
+          flow_residual = detail::sum_abs(
+              detail::refine(residual_of, [&](const Eigen::VectorXd& b) { return solves.solve(b, true); }, eta_k));
+      }
     });
   const Eigen::VectorXd v_double = detail::leading(v_k), eta_double = detail::leading(eta_k);
 
@@ -299,7 +315,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_double(k), out.occupancy(u.state_of[k]) = eta_double(k);
 
-  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k);
+  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k, refined_v);
   out.q = std::move(values.q);
   out.advantage = std::move(values.advantage);
 
