@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstdio>
 #include <stdexcept>
 #include <type_traits>
 
@@ -21,6 +23,8 @@ void LqgSolveOptions::validate() const {
   if (value_refinements < 0 || value_refinements > 10)
     throw std::invalid_argument("LqgSolveOptions::value_refinements must be in [0, 10]");
   if (!(max_relative_error > 0.0)) throw std::invalid_argument("LqgSolveOptions::max_relative_error must be > 0");
+  if (!(max_relative_error_double >= max_relative_error))
+    throw std::invalid_argument("LqgSolveOptions::max_relative_error_double must be >= max_relative_error");
 }
 
 std::string LqgSolveSummary::brief_report() const {
@@ -200,16 +204,19 @@ Gradient gradient_extended(const LqgProblem& p, const ClosedLoop& loop, const Ce
     const Eigen::MatrixXd a = Z.cwiseAbs();
     return std::min(Z.norm(), std::sqrt(a.colwise().sum().maxCoeff() * a.rowwise().sum().maxCoeff())) * 1.01;
   };
+  // norm2_up(Z) also bounds ‖|Z|‖₂ (|Z| has Z's Frobenius, 1- and ∞-norms), so the entrywise
+  // rounding bounds γ_k |B|ᵀ|P||A| are bounded in the spectral norm of each factor but one.
   const double norm_B = norm2_up(p.B), norm_P = norm2_up(P.X.hi), norm_X = norm2_up(X.X.hi);
-  const double norm_A_cl = loop.A_cl.hi.norm() * 1.01, norm_M = M.hi.norm() * 1.01;
-  const double m_terms = p.R.norm() * p.K.norm() + p.N.norm() + p.gamma * p.B.norm() * P.X.hi.norm() * norm_A_cl * 1.01;
-  const double dM = p.gamma * norm_B * (norm_A_cl * P.X.error + norm_P * loop.A_cl_error) +
+  const double norm_A_cl = norm2_up(loop.A_cl.hi), norm_M = M.hi.norm() * 1.01;
+  const double frobenius_BA = std::min(p.B.norm() * norm_A_cl, norm_B * loop.A_cl.hi.norm()) * 1.01;
+  const double m_terms = p.R.norm() * p.K.norm() + p.N.norm() + p.gamma * norm_P * frobenius_BA;
+  const double dM = p.gamma * (frobenius_BA * P.X.error + norm_B * norm_P * loop.A_cl_error) +
                     (2.0 * n + m + 6.0) * unit * m_terms;
   const double dX = X.X.error;
   Gradient out;
   out.G = G.hi;
-  out.terms = 2.0 * m_terms * X.X.hi.norm() * 1.01;
-  out.error = 2.0 * (dM * norm_X + norm_M * dX + dM * dX) + (n + 4.0) * unit * 2.0 * norm_M * X.X.hi.norm() * 1.01 +
+  out.terms = 2.0 * m_terms * norm_X;
+  out.error = 2.0 * (dM * norm_X + norm_M * dX + dM * dX) + (n + 4.0) * unit * 2.0 * norm_M * norm_X +
               kUnitRoundoff * G.hi.norm() * 1.01;
   return out;
 }
@@ -218,10 +225,15 @@ Gradient gradient_extended(const LqgProblem& p, const ClosedLoop& loop, const Ce
 
 namespace {
 
-LqgSolution solve_scaled(const LqgProblem& p, const LqgSolveOptions& options) {
+/// Thrown by solve_in() in double when an error bound exceeds the tolerance: the bounds of the
+/// double path (worst-case rounding, Higham 2002 Thm 3.5) grow with n, so the solve is redone
+/// in double-double before anything is refused.
+struct LooseBounds {};
+
+/// The solve with residuals, J and the gradient in double-double (`extended`) or double.
+LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool extended) {
   const auto clock_start = std::chrono::steady_clock::now();
   LqgSolution out;
-  const bool extended = p.n() <= options.extended_precision_max_n;
   const ClosedLoop loop = closed_loop_extended(p, extended);
   const CertifiedSteinSolver stein(loop.tilde, extended);
   out.spectral_radius = stein.floating().spectral_radius();
@@ -262,8 +274,13 @@ LqgSolution solve_scaled(const LqgProblem& p, const LqgSolveOptions& options) {
   out.J = J.J;
   out.gradient = G.G;
   out.summary.error_bounds = {J.error, P.printed_error(), X.printed_error(), G.error};
-  const double n = static_cast<double>(p.n()), tol = options.max_relative_error;
+  const double n = static_cast<double>(p.n());
+  // Above n = extended_double_double_max_n double-double costs seconds (about 20 s at n = 300),
+  // and the double path's worst-case bounds are accepted up to max_relative_error_double.
+  const bool can_extend = p.n() <= options.extended_double_double_max_n;
+  const double tol = extended || can_extend ? options.max_relative_error : options.max_relative_error_double;
   const auto refuse = [&](const std::string& what, double relative) {
+    if (!extended && can_extend) throw LooseBounds{};
     throw IllPosedError("/policy/K", "the closed loop is too ill-conditioned for an accurate answer: the error bound of " +
                                          what + " is " + detail::format_number(relative, 3) +
                                          " relative, above the tolerance " + detail::format_number(tol, 3) +
@@ -327,6 +344,17 @@ LqgSolution solve_scaled(const LqgProblem& p, const LqgSolveOptions& options) {
   }
   out.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   return out;
+}
+
+LqgSolution solve_scaled(const LqgProblem& p, const LqgSolveOptions& options) {
+  if (p.n() > options.extended_precision_max_n) {
+    try {
+      return solve_in(p, options, false);
+    } catch (const LooseBounds&) {
+      // bounds too loose in double: the same solve in double-double decides
+    }
+  }
+  return solve_in(p, options, true);
 }
 
 /// Costs (Q, R, N) and noise (x0.cov, Σ, W by 4^-f, x0.mean by 2^-f) scaled by powers of two,

@@ -7,10 +7,13 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -325,4 +328,51 @@ TEST_CASE("lqg edges: pgtruth solve on the 2x2 reproducer exits 2 with one line"
   CHECK(out.str().empty());
   CHECK(err.str() == path + ": /policy/K: the policy is unstable: the spectral radius of sqrt(gamma) (A - B K) is "
                             "1.000000002 >= 1, so J is infinite\n");
+}
+
+namespace {
+
+/// The benchmarks' system: n states, m = n / 10 controls, A Gaussian scaled to spectral radius
+/// 0.95, gamma = 0.99, K = 0.
+LqgProblem random_stable_problem(Eigen::Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const Eigen::Index m = std::max<Eigen::Index>(1, n / 10);
+  LqgProblem p;
+  p.gamma = 0.99;
+  p.A = MatrixXd(n, n);
+  for (Eigen::Index i = 0; i < p.A.size(); ++i) p.A(i) = normal(rng);
+  p.A *= 0.95 / p.A.eigenvalues().cwiseAbs().maxCoeff();
+  p.B = MatrixXd(n, m);
+  for (Eigen::Index i = 0; i < p.B.size(); ++i) p.B(i) = normal(rng) / std::sqrt(static_cast<double>(n));
+  p.Q = MatrixXd::Identity(n, n), p.R = MatrixXd::Identity(m, m), p.N = MatrixXd::Zero(n, m);
+  p.W = 0.01 * MatrixXd::Identity(n, n);
+  p.x0_mean = Eigen::VectorXd::Ones(n), p.x0_cov = MatrixXd::Identity(n, n);
+  p.K = MatrixXd::Zero(m, n), p.Sigma = 0.1 * MatrixXd::Identity(m, m);
+  return p;
+}
+
+/// P = sum_t (Ã^T)^t Q Ã^t by Smith's squared iteration (Smith 1968): P <- P + A^T P A, A <- A^2,
+/// a second algorithm beside the Schur-form Stein solver.
+MatrixXd smith_value(const LqgProblem& p) {
+  MatrixXd A = std::sqrt(p.gamma) * (p.A - p.B * p.K), P = p.Q + p.K.transpose() * p.R * p.K;
+  for (int k = 0; k < 40 && A.cwiseAbs().maxCoeff() > 1e-30; ++k) P += A.transpose() * P * A, A = A * A;
+  return P;
+}
+
+}  // namespace
+
+TEST_CASE("lqg edges: benign systems above n = 64 are answered, P within its bound of Smith's iteration") {
+  for (Eigen::Index n : {80, 200}) {
+    CAPTURE(n);
+    const LqgProblem p = random_stable_problem(n, 1);
+    const LqgSolution sol = solve(p);  // n = 80: redone in double-double if the double bounds are loose
+    const double bound = sol.summary.error_bounds.P;
+    CHECK(bound <= 1e-2 * sol.P.norm());
+    // Smith's iteration is accurate to about n eps |P| (1e-11 here), far inside the bound.
+    const MatrixXd difference = sol.P - smith_value(p);  // symmetric: its spectral norm from eigenvalues
+    const double spectral = Eigen::SelfAdjointEigenSolver<MatrixXd>(difference, Eigen::EigenvaluesOnly)
+                                .eigenvalues().cwiseAbs().maxCoeff();
+    CHECK(spectral <= bound + 1e-10 * sol.P.norm());
+  }
 }

@@ -88,12 +88,19 @@ struct LqgSolveOptions {
   int value_refinements = 1;
   /// Up to this n the Stein residuals, J and the gradient are formed in double-double and P,
   /// X refined until their residuals stop halving; above it in double, with P refined
-  /// `value_refinements` times (the benchmarks' path).
+  /// `value_refinements` times (the benchmarks' path), and again in double-double when a bound
+  /// of the double path exceeds max_relative_error.
   Eigen::Index extended_precision_max_n = 64;
   /// Refuse (IllPosedError) when a forward-error bound exceeds this fraction of what it bounds:
   /// J, P and the state moment; the gradient also unless its bound is within 64 unit
   /// roundoffs of the size of its terms (a gradient that is zero to working precision).
   double max_relative_error = 1e-6;
+  /// A solve in double whose bounds exceed max_relative_error is redone in double-double up to
+  /// this n; above it, where double-double would take seconds, the double path's bounds (worst-
+  /// case rounding, pessimistic by orders of magnitude at large n) are printed and accepted up
+  /// to max_relative_error_double.
+  Eigen::Index extended_double_double_max_n = 160;
+  double max_relative_error_double = 1e-2;
   void validate() const;
 };
 
