@@ -58,17 +58,17 @@ DoubleDoubleVector widen(const Eigen::VectorXd& x) { return DoubleDoubleVector(x
 DoubleDoubleVector refine(const std::function<DoubleDoubleVector(const DoubleDoubleVector&)>& residual,
                           const std::function<Eigen::VectorXd(const Eigen::VectorXd&)>& solve,
                           DoubleDoubleVector& x, int max_steps) {
-  constexpr double kDoubleDoubleEpsilon = 0x1p-104;
   DoubleDoubleVector r = residual(x);
-  double previous = INFINITY;
   for (int step = 0; step < max_steps && max_abs(r) > 0.0; ++step) {
     const Eigen::VectorXd e = solve(leading(r));
     if (!e.allFinite()) break;
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] += e(static_cast<Eigen::Index>(i));
-    r = residual(x);
-    const double size = e.cwiseAbs().maxCoeff();
-    if (size <= kDoubleDoubleEpsilon * max_abs(x) || size > 0.5 * previous) break;
-    previous = size;
+    DoubleDoubleVector next = x;
+    for (std::size_t i = 0; i < x.size(); ++i) next[i] += e(static_cast<Eigen::Index>(i));
+    DoubleDoubleVector next_r = residual(next);
+    if (!(max_abs(next_r) < max_abs(r))) break;  // at the floor of the residual's rounding
+    const bool converging = max_abs(next_r) <= 0.5 * max_abs(r);
+    x = std::move(next), r = std::move(next_r);
+    if (!converging) break;
   }
   return r;
 }

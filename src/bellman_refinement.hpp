@@ -39,9 +39,11 @@ Eigen::VectorXd leading(const DoubleDoubleVector& x);
 DoubleDoubleVector widen(const Eigen::VectorXd& x);
 
 /// Refines x towards the solution of the system whose residual b - (system) x is `residual`,
-/// each correction by `solve` (an approximate inverse in double): until a correction no longer
-/// changes x at double-double precision, stops shrinking by half, or after `max_steps`.
-/// Returns the residual of the final x.
+/// each correction by `solve` (an approximate inverse in double): a correction is kept while it
+/// reduces the residual's largest entry, and refinement stops once one fails to halve it (the
+/// floor of the double-double residual's rounding) or after `max_steps`. The residual measures
+/// v's differences as well as v itself, so no stop is relative to |x| (near gamma = 1 v is
+/// large and its differences are what the advantages need). Returns the residual of the final x.
 DoubleDoubleVector refine(const std::function<DoubleDoubleVector(const DoubleDoubleVector&)>& residual,
                           const std::function<Eigen::VectorXd(const Eigen::VectorXd&)>& solve,
                           DoubleDoubleVector& x, int max_steps = 6);

@@ -28,6 +28,7 @@ Json summary_json(const LinearSolveSummary& s) {
               {"condition_is_bound", s.condition_is_bound},
               {"value_error", s.value_error},
               {"occupancy_error", s.occupancy_error},
+              {"gradient_error", s.gradient_error},
               {"iterations", s.iterations},
               {"seconds", s.seconds}};
 }

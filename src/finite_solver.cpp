@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -178,6 +179,60 @@ double representable_scale(const Eigen::MatrixXd& r) {
   return std::abs(exponent) > 200 ? std::ldexp(1.0, -exponent) : 1.0;
 }
 
+/// A bound on the gradient's error, |g - g*|_inf, from the solve. With w(s,.) the contracted row
+/// (the advantages of a softmax, q of a direct policy), t_s = sum_a dpi(a|s) w_a / eta(s) each
+/// state's term, and dw a bound on the error of D(a) = q(s,a) - q(s,top) (softmax) or of q:
+///   tabular: max_s [ occupancy_error |t_s|_inf + eta(s) 2 (1 - pi(top|s)) dw ] (an entry has one
+///            state; dA(b) <= 2 dw, dA(top) <= (1 - pi(top|s)) dw as D(top) = 0, and pi_b <= 1 - pi(top|s)),
+///   linear:  occupancy_error max_s |t_s|_inf + sum_s eta(s) 4 max|phi| dw,
+///   direct:  occupancy_error max|w| + max_s eta(s) dw,
+/// plus the contraction's rounding: tabular, per entry eta pi_b (4 eps |w_b - mean| + A eps
+/// sum_a pi_a |w_a|); linear, (A + 4 + states) eps times the sum of the terms' magnitudes;
+/// direct, 2 eps eta |w|. dw is 6 gamma |dv| for D and 3 gamma |dv| for q (q = r + gamma
+/// ((1 - leave) v(s) + sum P (v(s') - v(s)))), plus 8 eps (max|r| + 2 max|v|) when the action
+/// values were formed in double from an unrefined v.
+double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const detail::Unknowns& u,
+                            const Eigen::MatrixXd& pi, const Eigen::MatrixXd& r, const Eigen::MatrixXd& w,
+                            const Eigen::VectorXd& eta, double occupancy_error, double value_error,
+                            double unrefined_v_size) {
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  const auto A = static_cast<double>(mdp.num_actions());
+  const double phi = policy.kind == PolicyKind::softmax_linear && policy.features.size()
+                         ? policy.features.cwiseAbs().maxCoeff() : 1.0;
+  const double reward = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
+  const double dw = (policy.is_softmax() ? 6.0 : 3.0) * mdp.gamma * value_error +
+                    (unrefined_v_size > 0.0 ? 8.0 * eps * (reward + 2.0 * unrefined_v_size) : 0.0);
+  double bound = 0.0, magnitude = 0.0, term = 0.0;  // term: max_s |t_s|_inf
+  for (std::size_t k = 0; k < u.state_of.size(); ++k) {
+    const Index s = u.state_of[k];
+    const double e = std::abs(eta(static_cast<Index>(k)));
+    const Eigen::RowVectorXd ws = w.row(s);
+    if (policy.kind == PolicyKind::direct) {
+      const double size = ws.cwiseAbs().maxCoeff();
+      bound = std::max(bound, occupancy_error * size + e * dw + 2.0 * eps * e * size);
+      continue;
+    }
+    const double mean = pi.row(s).dot(ws), mean_abs = pi.row(s).dot(ws.cwiseAbs());
+    const Eigen::ArrayXd p = pi.row(s).transpose().array(), spread = (ws.transpose().array() - mean).abs();
+    if (policy.kind == PolicyKind::softmax_tabular) {
+      // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s) = sum of the others.
+      Index top = 0;
+      pi.row(s).maxCoeff(&top);
+      const double others = p.sum() - p(top) == 0.0 ? 0.0 : p.head(top).sum() + p.tail(p.size() - top - 1).sum();
+      const double t = (p * spread).maxCoeff();
+      const double rounding = (e * p * (4.0 * eps * spread + A * eps * mean_abs)).maxCoeff();
+      bound = std::max(bound, occupancy_error * t + e * 2.0 * others * dw + rounding);
+    } else {
+      term = std::max(term, 2.0 * phi * (p * spread).sum());
+      magnitude += e * (p * (spread + mean_abs)).sum() * phi;
+      bound += e * 4.0 * phi * dw;
+    }
+  }
+  if (policy.kind == PolicyKind::softmax_linear)
+    bound += occupancy_error * term + (A + 4.0 + static_cast<double>(u.state_of.size())) * eps * magnitude;
+  return bound;
+}
+
 /// Throws IllPosedError naming the first result that left the double range (NaN stands for
 /// an undefined value only in v, q and the advantages of the undefined states).
 void require_representable(const FiniteSolution& out) {
@@ -333,6 +388,10 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   Eigen::MatrixXd weight = Eigen::MatrixXd::Zero(S, A);
   for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_double(k) * contracted.row(u.state_of[k]);
   out.gradient = contract_policy_derivative(mdp, policy, pi, weight);
+  summary.gradient_error = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double, summary.occupancy_error,
+                                                solves.inverse_norm * value_residual,
+                                                refined_v ? 0.0 : max_abs(v_double)) /
+                           reward_scale;
 
   if (options.compute_fisher && policy.is_softmax()) {
     const BlockDiagonalMatrix F = fisher(mdp, policy, pi, out.visitation);

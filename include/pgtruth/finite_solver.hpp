@@ -81,6 +81,9 @@ struct LinearSolveSummary {
   /// doubles (the policy's probabilities, gamma P, and each row's probability of leaving).
   double value_error = 0;
   double occupancy_error = 0;
+  /// A bound on the gradient's error (max norm) propagated from those of v and eta through the
+  /// advantages (q for a direct policy) and the contraction with d pi / d theta, plus its rounding.
+  double gradient_error = 0;
   long iterations = 0;               ///< Krylov iterations over both solves (0 for the direct path)
   double seconds = 0;                ///< wall time of solve()
 
