@@ -1,9 +1,12 @@
 #pragma once
 // Internal: double-double numbers, hi + lo with |lo| <= ulp(hi) / 2 (about 32 significant
-// digits), for the residuals and differences of the refined Bellman solves
-// (src/bellman_refinement.hpp). Error-free transformations after Dekker (1971), "A
-// floating-point technique for extending the available precision", and Hida, Li & Bailey
-// (2001), "Algorithms for quad-double precision floating point arithmetic".
+// digits), for the refined Bellman solves (src/bellman_refinement.hpp) and the LQG
+// certificates (src/lqg_double_double.hpp). Error-free transformations after Dekker (1971), "A
+// floating-point technique for extending the available precision", Numer. Math. 18:224-242.
+// The sum and the product of two double-doubles are AccurateDWPlusDW and DWTimesDW of Joldes,
+// Muller & Popescu (2017, "Tight and rigorous error bounds for basic building blocks of
+// double-word arithmetic", ACM TOMS 44(2)): relative errors at most 3u^2 + 13u^3 and 7u^2,
+// u = 2^-53; a double-double times a double is their DWTimesFP1 (at most 2u^2).
 #include <cmath>
 
 namespace pgtruth::detail {
@@ -62,6 +65,23 @@ inline DoubleDouble operator*(const DoubleDouble& a, const DoubleDouble& b) {
   DoubleDouble p = two_product(a.hi, b.hi);
   p.lo += a.hi * b.lo + a.lo * b.hi;
   return quick_two_sum(p.hi, p.lo);
+}
+
+/// a / b: the quotient of the leading parts, corrected twice by the remainder.
+inline DoubleDouble operator/(const DoubleDouble& a, const DoubleDouble& b) {
+  const double q1 = a.hi / b.hi;
+  const DoubleDouble r = a - b * q1;
+  const double q2 = r.hi / b.hi;
+  const DoubleDouble r2 = r - b * q2;
+  return quick_two_sum(q1, q2) + DoubleDouble(r2.hi / b.hi);
+}
+
+/// sqrt(a) for a double a >= 0: s = fl(sqrt a), corrected by (a - s^2) / (2 s).
+inline DoubleDouble sqrt_of(double a) {
+  if (a <= 0.0) return {};
+  const double s = std::sqrt(a);
+  const DoubleDouble r = DoubleDouble(a) - two_product(s, s);
+  return quick_two_sum(s, r.hi / (2.0 * s));
 }
 
 inline DoubleDouble& operator+=(DoubleDouble& a, const DoubleDouble& b) { return a = a + b; }

@@ -1,14 +1,8 @@
 #pragma once
-// Internal: double-double arithmetic for the LQG certificates (lyapunov.cpp, lqg_solver.cpp).
-//
-// A value is hi + lo with |lo| <= u |hi| (u = 2^-53), about 106 bits (Dekker 1971, "A
-// floating-point technique for extending the available precision", Numer. Math. 18:224-242).
-// Sums and products are built from the error-free transformations TwoSum (Knuth, TAOCP 2,
-// §4.2.2) and TwoProduct (Dekker's splitting, or one fused multiply-add where the hardware
-// has it). The operators below are AccurateDWPlusDW and DWTimesDW of Joldes, Muller & Popescu
-// (2017, "Tight and rigorous error bounds for basic building blocks of double-word
-// arithmetic", ACM TOMS 44(2)), with relative errors at most 3u² + 13u³ and 7u²: both below
-// kDoubleDoubleUnit = 2^-100, the unit every error bound in the LQG code charges per operation.
+// Internal: matrices of double-double entries for the LQG certificates (lyapunov.cpp,
+// lqg_solver.cpp), on the scalar arithmetic of src/double_double.hpp. Every error bound in the
+// LQG code charges kDoubleDoubleUnit = 2^-100 per double-double operation (above the 7u^2 of
+// the worst one there).
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -16,66 +10,15 @@
 #include <utility>
 #include <vector>
 
-namespace pgtruth::lqg_dd {  // its own namespace: src/double_double.hpp is another module's
+#include "double_double.hpp"
+
+namespace pgtruth::lqg_dd {
 
 inline constexpr double kUnitRoundoff = 0x1p-53;
 inline constexpr double kDoubleDoubleUnit = 0x1p-100;
 
-struct Dd {
-  double hi = 0, lo = 0;
-};
-
-/// s + e = a + b exactly (Knuth's TwoSum).
-inline Dd two_sum(double a, double b) {
-  const double s = a + b, bb = s - a;
-  return {s, (a - (s - bb)) + (b - bb)};
-}
-
-/// s + e = a + b exactly, for |a| >= |b| (Dekker's Fast2Sum).
-inline Dd fast_two_sum(double a, double b) {
-  const double s = a + b;
-  return {s, b - (s - a)};
-}
-
-/// p + e = a b exactly (Dekker's TwoProduct; a fused multiply-add where the hardware has one).
-inline Dd two_product(double a, double b) {
-  const double p = a * b;
-#if defined(__FMA__) || defined(__aarch64__)
-  return {p, std::fma(a, b, -p)};
-#else
-  constexpr double kSplitter = 134217729.0;  // 2^27 + 1 (Veltkamp's splitting)
-  if (!(std::abs(a) < 0x1p995 && std::abs(b) < 0x1p995)) return {p, std::fma(a, b, -p)};
-  const double ca = kSplitter * a, cb = kSplitter * b;
-  const double ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
-  return {p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
-#endif
-}
-
-inline Dd operator+(Dd a, Dd b) {  // AccurateDWPlusDW
-  const Dd s = two_sum(a.hi, b.hi), t = two_sum(a.lo, b.lo);
-  const Dd v = fast_two_sum(s.hi, s.lo + t.hi);
-  return fast_two_sum(v.hi, v.lo + t.lo);
-}
-inline Dd operator-(Dd a) { return {-a.hi, -a.lo}; }
-inline Dd operator-(Dd a, Dd b) { return a + (-b); }
-inline Dd operator*(Dd a, Dd b) {  // DWTimesDW
-  const Dd c = two_product(a.hi, b.hi);
-  return fast_two_sum(c.hi, c.lo + (a.hi * b.lo + a.lo * b.hi));
-}
-inline Dd operator/(Dd a, Dd b) {  // one Newton correction of the quotient of the high parts
-  const double q1 = a.hi / b.hi;
-  const Dd r = a - b * Dd{q1, 0.0};
-  const double q2 = r.hi / b.hi;
-  const Dd r2 = r - b * Dd{q2, 0.0};
-  return fast_two_sum(q1, q2) + Dd{r2.hi / b.hi, 0.0};
-}
-/// √a for a double a >= 0: s = fl(√a), corrected by (a − s²)/(2s).
-inline Dd dd_sqrt(double a) {
-  if (a <= 0.0) return {0.0, 0.0};
-  const double s = std::sqrt(a);
-  const Dd r = Dd{a, 0.0} - two_product(s, s);
-  return fast_two_sum(s, r.hi / (2.0 * s));
-}
+using Dd = detail::DoubleDouble;
+using detail::two_sum;
 
 /// A matrix of double-double entries, value hi + lo entrywise (column-major, as Eigen).
 struct DdMatrix {

@@ -112,7 +112,7 @@ ClosedLoop closed_loop_extended(const LqgProblem& p, bool extended) {
   const double m = static_cast<double>(p.m());
   const double size = p.A.norm() + p.B.norm() * p.K.norm();
   out.A_cl_error = (m + 3.0) * arithmetic_unit(extended) * size;
-  const DdMatrix tilde = p.gamma == 1.0 ? out.A_cl : lqg_dd::dd_sqrt(p.gamma) * out.A_cl;
+  const DdMatrix tilde = p.gamma == 1.0 ? out.A_cl : detail::sqrt_of(p.gamma) * out.A_cl;
   out.tilde = extended_matrix(tilde, std::sqrt(p.gamma) * (m + 4.0) * arithmetic_unit(extended) * size * 1.01);
   return out;
 }

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "cli/cli.hpp"
+#include "command.hpp"
 #include "pgtruth/check.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/gradient_check.hpp"
@@ -47,30 +48,11 @@ Eigen::MatrixXd synthetic_estimates(const Eigen::Vector4d& mu, long n, std::uint
 
 double relative(double a, double b) { return std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1e-300}); }
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run pgtruth_run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = pgtruth::cli::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-bool is_one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
-
-std::filesystem::path scratch() {
-  const auto dir = std::filesystem::temp_directory_path() / ("pgtruth-nonfinite-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-std::string write_file(const std::string& name, const std::string& text) {
-  const auto path = scratch() / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
+using pgtruth::test::is_one_line;
+using pgtruth::test::pgtruth_run;
+using pgtruth::test::Run;
+using pgtruth::test::scratch;
+using pgtruth::test::write_file;
 
 /// The two-state case (cases/two-state.json) with rewards R(A, stay) = c1 and R(B, switch) = c2.
 std::string two_state(const std::string& name, double c1, double c2) {

@@ -9,37 +9,18 @@
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "command.hpp"
 #include "pgtruth/random.hpp"
 #include "error_cases.hpp"
 #include "support.hpp"
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run pgtruth_run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = pgtruth::cli::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-bool is_one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
-
-/// A scratch directory for files written by a test.
-std::filesystem::path scratch() {
-  const auto dir = std::filesystem::temp_directory_path() / ("pgtruth-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-std::string write_file(const std::string& name, const std::string& text) {
-  const auto path = scratch() / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
+using pgtruth::test::is_one_line;
+using pgtruth::test::pgtruth_run;
+using pgtruth::test::Run;
+using pgtruth::test::scratch;
+using pgtruth::test::write_file;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
