@@ -396,7 +396,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   if (options.compute_fisher && policy.is_softmax()) {
     const BlockDiagonalMatrix F = fisher(mdp, policy, pi, out.visitation);
     if (F.dim <= kMaxDenseFisherParameters) out.fisher = F.dense();
-    const NaturalGradient natural = natural_gradient(mdp, policy, F, out.advantage, out.visitation,
+    const NaturalGradient natural = natural_gradient(mdp, policy, F, pi, out.advantage, out.visitation,
                                                      out.expected_length, out.gradient);
     out.natural_gradient = natural.x;
     out.fisher_rank = natural.rank;

@@ -54,10 +54,18 @@ struct NaturalGradient {
 ///    eta(s) pi_s .* A_s with A_s its advantages, so F^+ grad J is, block by block, exactly
 ///      (eta(s) / d(s)) (A_s - mean_a A_s) = expected_length (A_s - mean_a A_s),
 ///    formed without the Fisher matrix, at any peakedness of the policy.
-///  * Linear features: pseudo_inverse_solve(), with the rank at most the structural rank
-///    (A - 1) x (number of visited states) of the parameterisation.
+///  * Linear features: F = X^T X with X's rows sqrt(d(s) pi(a|s)) (phi(s,a) - phibar(s)) and
+///    grad J = X^T y, y = expected_length sqrt(d pi) A, so F^+ grad J = X^+ y, the least-squares
+///    fit of the advantages by the scores (Kakade 2001, compatible function approximation): solved
+///    on the row space of the features' differences phi(s,a) - phi(s,top) (F's range when every
+///    pi > 0, whose dimension is the rank reported; its basis from a pivoted QR of those
+///    differences) by a column-pivoted QR of X with its columns scaled to unit norm, so that a
+///    parameter direction seen only in peaked states is not taken for rounding. Beyond 2e7
+///    entries of X, pseudo_inverse_solve() on F. Throws IllPosedError when F is numerically
+///    singular on that space, or the scaled problem's condition exceeds 1e7 (the policy too
+///    peaked to resolve it to 1e-8).
 NaturalGradient natural_gradient(const FiniteMdp& mdp, const FinitePolicy& policy, const BlockDiagonalMatrix& F,
-                                 const Eigen::MatrixXd& advantage, const Eigen::VectorXd& visitation,
+                                 const Eigen::MatrixXd& pi, const Eigen::MatrixXd& advantage, const Eigen::VectorXd& visitation,
                                  double expected_length, const Eigen::VectorXd& gradient);
 
 }  // namespace pgtruth
