@@ -15,17 +15,18 @@ Real difference(double a, double b) {
   else return two_sum(a, -b);
 }
 
+/// The rows begin .. end-1 of `out` (zero on entry).
 template <class Real>
-ActionValues action_values_in(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
-                              const Eigen::MatrixXd& r, const Unknowns& u, const std::vector<Real>& v) {
-  const Index S = mdp.num_states(), A = mdp.num_actions();
+void action_values_in(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
+                      const Eigen::MatrixXd& r, const Unknowns& u, const std::vector<Real>& v, Index begin,
+                      Index end, ActionValues& out) {
+  const Index A = mdp.num_actions();
   const double gamma = mdp.gamma, undefined = std::numeric_limits<double>::quiet_NaN();
-  ActionValues out{Eigen::MatrixXd::Zero(S, A), Eigen::MatrixXd::Zero(S, A)};
   std::vector<Real> expected(static_cast<std::size_t>(A));  // sum P (v(s') - v(s)), per action
   std::vector<double> leave(static_cast<std::size_t>(A));
   std::vector<char> defined(static_cast<std::size_t>(A));
   std::vector<Real> D(static_cast<std::size_t>(A));
-  for (Index s = 0; s < S; ++s) {
+  for (Index s = begin; s < end; ++s) {
     if (mdp.is_terminal(s)) continue;
     const Index k = u.index_of[s];
     if (k < 0) {  // gamma = 1 and termination from s is not certain: v(s) is undefined
@@ -73,18 +74,25 @@ ActionValues action_values_in(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, b
       out.advantage(s, a) = all_defined && defined[i] && defined[t] ? value(D[i] - mean) : undefined;
     }
   }
-  return out;
 }
 
 }  // namespace
 
 ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
                            const Eigen::MatrixXd& r, const Unknowns& u, const DoubleDoubleVector& v,
-                           bool in_double_double) {
-  if (in_double_double) return action_values_in(mdp, pi, normalised_policy, r, u, v);
-  std::vector<double> leading(v.size());
-  for (std::size_t k = 0; k < v.size(); ++k) leading[k] = v[k].hi;
-  return action_values_in(mdp, pi, normalised_policy, r, u, leading);
+                           bool in_double_double, SecondCore& second_core) {
+  const Index S = mdp.num_states(), A = mdp.num_actions();
+  ActionValues out{Eigen::MatrixXd::Zero(S, A), Eigen::MatrixXd::Zero(S, A)};
+  std::vector<double> leading;
+  if (!in_double_double) {
+    leading.resize(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) leading[k] = v[k].hi;
+  }
+  split_in_two(second_core, S, [&](int, Index begin, Index end) {
+    if (in_double_double) action_values_in(mdp, pi, normalised_policy, r, u, v, begin, end, out);
+    else action_values_in(mdp, pi, normalised_policy, r, u, leading, begin, end, out);
+  });
+  return out;
 }
 
 }  // namespace pgtruth::detail

@@ -5,6 +5,7 @@
 
 #include "bellman_matrix.hpp"
 #include "bellman_refinement.hpp"
+#include "second_core.hpp"
 #include "pgtruth/finite_mdp.hpp"
 
 namespace pgtruth::detail {
@@ -23,9 +24,10 @@ struct ActionValues {
 /// dominant action's advantage is a sum of small terms, not a difference of large ones).
 /// Without `normalised_policy` (a direct policy, rows as given) A(s,a) = q(s,a) - v(s).
 /// In double-double arithmetic when `in_double_double` (v refined), else in double from v's
-/// leading parts (v accurate to 1e-10 of its spread already, and several times faster).
+/// leading parts (v accurate to 1e-10 of its spread already, and several times faster). The two
+/// halves of the states as a pair of `second_core`.
 ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
                            const Eigen::MatrixXd& r, const Unknowns& u, const DoubleDoubleVector& v,
-                           bool in_double_double);
+                           bool in_double_double, SecondCore& second_core);
 
 }  // namespace pgtruth::detail

@@ -203,28 +203,32 @@ double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, co
   const double dw = (policy.is_softmax() ? 6.0 : 3.0) * mdp.gamma * value_error +
                     (unrefined_v_size > 0.0 ? 8.0 * eps * (reward + 2.0 * unrefined_v_size) : 0.0);
   double bound = 0.0, magnitude = 0.0, term = 0.0;  // term: max_s |t_s|_inf
-  for (std::size_t k = 0; k < u.state_of.size(); ++k) {
+  for (std::size_t k = 0; k < u.state_of.size(); ++k) {  // rows as blocks of w and pi: no copies
     const Index s = u.state_of[k];
     const double e = std::abs(eta(static_cast<Index>(k)));
-    const Eigen::RowVectorXd ws = w.row(s);
+    const auto ws = w.row(s), ps = pi.row(s);
     if (policy.kind == PolicyKind::direct) {
       const double size = ws.cwiseAbs().maxCoeff();
       bound = std::max(bound, occupancy_error * size + e * dw + 2.0 * eps * e * size);
       continue;
     }
-    const double mean = pi.row(s).dot(ws), mean_abs = pi.row(s).dot(ws.cwiseAbs());
-    const Eigen::ArrayXd p = pi.row(s).transpose().array(), spread = (ws.transpose().array() - mean).abs();
+    const double mean = ps.dot(ws), mean_abs = ps.dot(ws.cwiseAbs());
+    Index top = 0;
+    ps.maxCoeff(&top);
+    double t = 0.0, spread_sum = 0.0, rounding = 0.0, others = 0.0;  // others: 1 - pi(top|s), as a sum
+    for (Index a = 0; a < ps.size(); ++a) {
+      const double spread = std::abs(ws(a) - mean);
+      t = std::max(t, ps(a) * spread);
+      spread_sum += ps(a) * spread;
+      rounding = std::max(rounding, e * ps(a) * (4.0 * eps * spread + A * eps * mean_abs));
+      if (a != top) others += ps(a);
+    }
     if (policy.kind == PolicyKind::softmax_tabular) {
-      // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s) = sum of the others.
-      Index top = 0;
-      pi.row(s).maxCoeff(&top);
-      const double others = p.sum() - p(top) == 0.0 ? 0.0 : p.head(top).sum() + p.tail(p.size() - top - 1).sum();
-      const double t = (p * spread).maxCoeff();
-      const double rounding = (e * p * (4.0 * eps * spread + A * eps * mean_abs)).maxCoeff();
+      // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s).
       bound = std::max(bound, occupancy_error * t + e * 2.0 * others * dw + rounding);
     } else {
-      term = std::max(term, 2.0 * phi * (p * spread).sum());
-      magnitude += e * (p * (spread + mean_abs)).sum() * phi;
+      term = std::max(term, 2.0 * phi * spread_sum);
+      magnitude += e * (spread_sum + mean_abs) * phi;
       bound += e * 4.0 * phi * dw;
     }
   }
@@ -299,38 +303,6 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, second_core)
                        : solve_direct(M, r_pi, start);
 
-  // Both solutions refined to double-double accuracy, one on each core: always after a sparse
-  // LU (a few more triangular solves), and after Krylov solves when the residual's bound on the
-  // error could reach 1e-10 of what the advantages and the gradient are made of (v's spread,
-  // the total occupancy), as it does near gamma = 1.
-  detail::DoubleDoubleVector v_k = detail::widen(solves.v), eta_k = detail::widen(solves.eta);
-  double value_residual = 0.0, flow_residual = 0.0;  // |r_pi - M v|_inf, |start - M^T eta|_1
-  constexpr double kRefineAbove = 1e-10;
-  bool refined_v = false;
-  if (n > 0)
-    second_core.run_both([&](int which) {
-      if (which == 0) {
-        const auto residual_of = [&](const detail::DoubleDoubleVector& x) {
-          return detail::bellman_residual(M, system.row_sum, r_pi, x);
-        };
-        value_residual = detail::max_abs(residual_of(v_k));
-        const double spread = solves.v.maxCoeff() - solves.v.minCoeff();
-        refined_v = !iterative || solves.inverse_norm * value_residual > kRefineAbove * spread;
-        if (refined_v)
-          value_residual = detail::max_abs(
-              detail::refine(residual_of, [&](const Eigen::VectorXd& b) { return solves.solve(b, false); }, v_k));
-      } else {
-        const auto residual_of = [&](const detail::DoubleDoubleVector& x) {
-          return detail::flow_residual(M, system.row_sum, start, x);
-        };
-        flow_residual = detail::sum_abs(residual_of(eta_k));
-        if (!iterative || solves.inverse_norm * flow_residual > kRefineAbove * solves.eta.cwiseAbs().sum())
-          flow_residual = detail::sum_abs(
-              detail::refine(residual_of, [&](const Eigen::VectorXd& b) { return solves.solve(b, true); }, eta_k));
-      }
-    });
-  const Eigen::VectorXd v_double = detail::leading(v_k), eta_double = detail::leading(eta_k);
-
   LinearSolveSummary& summary = out.summary;
   summary.method = solves.method;
   summary.unknowns = n;
@@ -338,11 +310,51 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.iterations = solves.iterations;
   summary.condition = norms.off_identity * solves.inverse_norm;
   summary.condition_is_bound = solves.inverse_is_bound;
-  // The certificates, one on each core: the backward errors of the true residuals.
+
+  // The solutions in double-double, refined (one on each core) always after a sparse LU (a few
+  // more triangular solves), and after Krylov solves when the bound of the error that their
+  // double residual certifies could reach 1e-10 of what the advantages and the gradient are
+  // made of (v's spread, the total occupancy), as it does near gamma = 1. |r|_inf and |r|_1 of
+  // the true residuals: |fl(b - M x) - (b - M x)| <= (k + 1) eps (|b| + |M| |x|) with k the
+  // entries of a row, at most norms.inf and norms.one in |M| |x| (Higham 2002, eq. 3.11).
+  constexpr double eps = std::numeric_limits<double>::epsilon(), kRefineAbove = 1e-10;
+  detail::DoubleDoubleVector v_k = detail::widen(solves.v), eta_k = detail::widen(solves.eta);
+  double value_residual = 0.0, flow_residual = 0.0;  // bounds on |r_pi - M v|_inf, |start - M^T eta|_1
+  bool refined_v = !iterative, refined_eta = !iterative;
+  if (n > 0)
+    second_core.run_both([&](int which) {
+      const double k = static_cast<double>(M.nonZeros()) / static_cast<double>(n) + 8.0;  // (k + 1), generously
+      if (which == 0) {
+        if (iterative) {
+          const Eigen::VectorXd r = residual(M, solves.v, r_pi);
+          summary.bellman_residual = backward_error(r, norms.inf, solves.v, r_pi);
+          value_residual = max_abs(r) + k * eps * (max_abs(r_pi) + norms.inf * max_abs(solves.v));
+          refined_v = solves.inverse_norm * value_residual > kRefineAbove * (solves.v.maxCoeff() - solves.v.minCoeff());
+        }
+        if (refined_v)
+          value_residual = detail::max_abs(detail::refine(
+              [&](const detail::DoubleDoubleVector& x) { return detail::bellman_residual(M, system.row_sum, r_pi, x); },
+              [&](const Eigen::VectorXd& b) { return solves.solve(b, false); }, v_k));
+      } else {
+        if (iterative) {
+          const Eigen::VectorXd r = start - M.transpose() * solves.eta;
+          summary.flow_residual = backward_error(r, norms.one, solves.eta, start);
+          flow_residual = r.cwiseAbs().sum() + k * eps * (start.cwiseAbs().sum() + norms.inf * solves.eta.cwiseAbs().sum());
+          refined_eta = solves.inverse_norm * flow_residual > kRefineAbove * solves.eta.cwiseAbs().sum();
+        }
+        if (refined_eta)
+          flow_residual = detail::sum_abs(detail::refine(
+              [&](const detail::DoubleDoubleVector& x) { return detail::flow_residual(M, system.row_sum, start, x); },
+              [&](const Eigen::VectorXd& b) { return solves.solve(b, true); }, eta_k));
+      }
+    });
+  solves.solve = nullptr;  // the factorisation or the multigrid hierarchy is freed here
+  const Eigen::VectorXd v_double = detail::leading(v_k), eta_double = detail::leading(eta_k);
+  // The certificates of the refined solutions: backward errors of their residuals in double.
   second_core.run_both([&](int which) {
-    if (which == 0)
+    if (which == 0 && refined_v)
       summary.bellman_residual = backward_error(residual(M, v_double, r_pi), norms.inf, v_double, r_pi);
-    else
+    if (which == 1 && refined_eta)
       summary.flow_residual = backward_error(start - M.transpose() * eta_double, norms.one, eta_double, start);
   });
   if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
@@ -358,7 +370,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                 detail::format_number(options.max_residual, 3) + ")");
   // |v - v*|_inf <= |M^{-1}|_inf |r_pi - M v|_inf and |eta - eta*|_1 <= |M^{-T}|_1 |start - M^T eta|_1
   // for the refined solutions, plus their rounding to double.
-  constexpr double half_eps = std::numeric_limits<double>::epsilon() / 2;
+  constexpr double half_eps = eps / 2;
   summary.value_error = (solves.inverse_norm * value_residual + half_eps * max_abs(v_double)) / reward_scale;
   summary.occupancy_error = solves.inverse_norm * flow_residual + half_eps * eta_double.cwiseAbs().sum();
 
@@ -370,7 +382,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_double(k), out.occupancy(u.state_of[k]) = eta_double(k);
 
-  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k, refined_v);
+  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k, refined_v, second_core);
   out.q = std::move(values.q);
   out.advantage = std::move(values.advantage);
 
