@@ -237,25 +237,30 @@ double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, co
   return bound;
 }
 
-/// Throws IllPosedError naming the first result that left the double range (NaN stands for
-/// an undefined value only in v, q and the advantages of the undefined states).
-void require_representable(const FiniteSolution& out) {
-  const auto fail = [](const char* what) {
-    throw IllPosedError("", std::string("the ") + what +
-                                " overflows the double range (beyond 1.8e308): rescale the rewards or features");
+/// Throws IllPosedError naming the first result that left the double range, and the input that
+/// drove it: the rewards (values), or a linear softmax's features (the Fisher matrix and the
+/// natural gradient; the gradient, where the features are large). NaN stands for an undefined
+/// value only in v, q and the advantages of the undefined states.
+void require_representable(const FiniteSolution& out, const FinitePolicy& policy) {
+  const bool linear = policy.kind == PolicyKind::softmax_linear;
+  const auto fail = [](const char* what, bool features) {
+    throw IllPosedError(features ? "/policy/features" : "",
+                        std::string("overflow: the ") + what + " is beyond the largest double (1.8e308); " +
+                            (features ? "the features are too large for it" : "the rewards are too large for it"));
   };
-  if (!std::isfinite(out.J)) fail("objective J");
+  if (!std::isfinite(out.J)) fail("objective J", false);
   for (Index s = 0; s < out.v.size(); ++s) {
     if (std::isnan(out.v(s))) continue;  // undefined, listed in undefined_states
-    if (!std::isfinite(out.v(s))) fail("value v");
+    if (!std::isfinite(out.v(s))) fail("value v", false);
     // (NaN in q marks an action that may enter a state of undefined value, gamma = 1)
-    if (out.q.row(s).array().isInf().any()) fail("action value q");
-    if (out.advantage.row(s).array().isInf().any()) fail("advantage");
+    if (out.q.row(s).array().isInf().any()) fail("action value q", false);
+    if (out.advantage.row(s).array().isInf().any()) fail("advantage", false);
   }
-  if (!out.occupancy.allFinite()) fail("occupancy");
-  if (!out.gradient.allFinite()) fail("gradient");
-  if (out.fisher && !out.fisher->allFinite()) fail("Fisher matrix");
-  if (out.natural_gradient && !out.natural_gradient->allFinite()) fail("natural gradient");
+  if (!out.occupancy.allFinite()) fail("occupancy", false);
+  const bool large_features = linear && policy.features.size() && policy.features.cwiseAbs().maxCoeff() > 1e150;
+  if (!out.gradient.allFinite()) fail("gradient", large_features);
+  if (out.fisher && !out.fisher->allFinite()) fail("Fisher matrix", linear);
+  if (out.natural_gradient && !out.natural_gradient->allFinite()) fail("natural gradient", linear);
 }
 
 }  // namespace
@@ -418,7 +423,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     out.gradient /= reward_scale;
     if (out.natural_gradient) *out.natural_gradient /= reward_scale;
   }
-  require_representable(out);
+  require_representable(out, policy);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   return out;
 }

@@ -248,6 +248,10 @@ TEST_CASE("gamma = 1 - 10^-k, k = 1..12: the gradient of issue 20's reproducer t
     CAPTURE(k);
     CHECK(solved_accurately(two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3})));
   }
+  for (int k = 13; k <= 16; ++k) {  // accurate or refused (ill-conditioned beyond 1e14)
+    CAPTURE(k);
+    solved_accurately(two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3}));
+  }
 }
 
 TEST_CASE("the reproducer at gamma = 0.99999999999: each state's gradient entries sum to 0") {
@@ -351,5 +355,19 @@ TEST_CASE("rewards near the double range: scaled internally, or refused naming t
   CHECK(a.J / 1e307 == doctest::Approx(b.J).epsilon(1e-14));
   m.R = {1.7e308, 0, 0, 0};  // v = 1.7e308 / (1 - 0.9 ...) is beyond the double range
   const FiniteProblem over = test::parse_finite(m.json());
-  CHECK_THROWS_WITH_AS(solve(over.mdp, over.policy), doctest::Contains("overflows the double range"), IllPosedError);
+  CHECK_THROWS_WITH_AS(solve(over.mdp, over.policy), doctest::Contains("overflow: the objective J is beyond"), IllPosedError);
+}
+
+TEST_CASE("a feature of -1e308: the Fisher matrix overflows and is refused at /policy/features; the gradient is finite") {
+  const FiniteProblem p = test::parse_finite(R"({"problem":"finite","states":["A","B"],"actions":["stay","switch"],
+    "gamma":0.9,"start":[1,0],"P":[[[1,0],[0,1]],[[0,1],[1,0]]],"R":[[1,0],[0,2]],
+    "policy":{"type":"softmax","features":{"A":{"stay":[-1e308,0],"switch":[0,1]},"B":{"stay":[0,0],"switch":[0,1]}},"theta":[0,0]}})");
+  CHECK_THROWS_WITH_AS(solve(p.mdp, p.policy), doctest::Contains("/policy/features: overflow: the Fisher matrix"),
+                       IllPosedError);
+  FiniteSolveOptions no_fisher;
+  no_fisher.compute_fisher = false;
+  const FiniteSolution sol = solve(p.mdp, p.policy, no_fisher);
+  // theta = 0: dJ/dtheta_0 = eta(A) (1/2)(1/2) 1e308 (A(A,switch) - A(A,stay)), as the definition gives.
+  const double expected = sol.occupancy(0) * 0.25e308 * (sol.advantage(0, 1) - sol.advantage(0, 0));
+  CHECK(sol.gradient(0) == doctest::Approx(expected).epsilon(1e-12));
 }
