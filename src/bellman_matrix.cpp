@@ -105,7 +105,7 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bo
       if (k < 0) continue;
       // The row sum (1 - gamma) + gamma sum_a pi(a|s) leave(s, a), then the diagonal as that sum
       // plus the off-diagonal magnitudes: no 1 - gamma p_ss that would cancel as gamma -> 1.
-      double row_sum = (1.0 - mdp.gamma) + mdp.gamma * leaving;
+      double row_sum = mdp.one_minus_gamma() + mdp.gamma * leaving;
       if (!normalised_policy) row_sum += mdp.gamma * (1.0 - pi.row(s).sum());  // a direct policy's rows as given
       double diagonal = row_sum;
       for (int p = first; p < size; ++p) diagonal -= value[p];

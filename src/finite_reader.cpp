@@ -324,7 +324,7 @@ FinitePolicy read_policy(const JsonNode& node, const FiniteMdp& mdp, const NameT
 
 }  // namespace
 
-FiniteProblem read_finite_problem(const JsonNode& root) {
+FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text) {
   root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start", "terminal",
                     "transitions", "P", "R", "policy", "generator"});
   FiniteProblem problem;
@@ -336,6 +336,11 @@ FiniteProblem read_finite_problem(const JsonNode& root) {
   mdp.gamma = gamma.number();
   if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
     gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma, 15));
+  if (mdp.gamma < 1.0) {  // 1 - gamma from the decimal text, exact where the double's complement is not
+    if (const auto written = top_level_number_text(text, "gamma"))
+      if (const auto complement = decimal_complement(*written); complement && *complement > 0.0)
+        mdp.gamma_complement = *complement;
+  }
 
   NameTable states, actions;
   if (const auto generator = root.find("generator")) {

@@ -1,6 +1,9 @@
 #include "json_node.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <unordered_set>
 #include <vector>
 
@@ -100,6 +103,92 @@ Json parse_json(std::string_view text) {
   } catch (const Json::exception& e) {
     throw InputError("/", "not valid JSON: " + strip_exception_id(e.what()));
   }
+}
+
+namespace {
+
+/// SAX events of nlohmann/json: records the text of the number at a top-level key, then stops.
+struct NumberAtKey {
+  std::string_view wanted;
+  int depth = 0;
+  bool at_key = false;
+  std::optional<std::string> text;
+
+  /// Any value but a float: parsing stops if it is the key's (not a decimal text to read).
+  bool value() { return !(at_key && depth == 1); }
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(Json::number_integer_t) { return value(); }
+  bool number_unsigned(Json::number_unsigned_t) { return value(); }
+  bool number_float(Json::number_float_t, const std::string& s) {
+    if (at_key && depth == 1) return text = s, false;
+    return true;
+  }
+  bool string(std::string&) { return value(); }
+  bool binary(Json::binary_t&) { return value(); }
+  bool start_object(std::size_t) {
+    if (at_key && depth == 1) return false;
+    return ++depth, true;
+  }
+  bool end_object() { return --depth, true; }
+  bool start_array(std::size_t) {
+    if (at_key && depth == 1) return false;
+    return ++depth, true;
+  }
+  bool end_array() { return --depth, true; }
+  bool key(std::string& k) {
+    at_key = depth == 1 && k == wanted;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+};
+
+}  // namespace
+
+std::optional<std::string> top_level_number_text(std::string_view text, std::string_view key) {
+  NumberAtKey sax;
+  sax.wanted = key;
+  try {
+    Json::sax_parse(text.begin(), text.end(), &sax);
+  } catch (const Json::exception&) {  // the DOM parse reports errors; here the text is only looked at
+  }
+  return sax.text;
+}
+
+std::optional<double> decimal_complement(std::string_view x) {
+  // x = digits x 10^exponent, digits the significand's decimal digits without the point.
+  std::string digits;
+  long exponent = 0;
+  std::size_t i = 0;
+  if (i < x.size() && x[i] == '+') ++i;
+  bool point = false;
+  for (; i < x.size() && (std::isdigit(static_cast<unsigned char>(x[i])) || (x[i] == '.' && !point)); ++i) {
+    if (x[i] == '.') point = true;
+    else digits += x[i], exponent -= point ? 1 : 0;
+  }
+  if (i < x.size()) {
+    if (x[i] != 'e' && x[i] != 'E') return std::nullopt;
+    const std::string e(x.substr(i + 1));
+    if (e.empty() || e.size() > 6) return std::nullopt;
+    std::size_t used = 0;
+    exponent += std::stol(e, &used);
+    if (used != e.size()) return std::nullopt;
+  }
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
+  if (digits.empty()) return 1.0;
+  if (exponent >= 0 || -exponent > 1000 || static_cast<long>(digits.size()) > -exponent) return std::nullopt;  // x >= 1
+  // 10^L - digits, L = -exponent: the nines' complement of digits (padded to L places) plus 1.
+  const std::size_t L = static_cast<std::size_t>(-exponent);
+  std::string difference = std::string(L - digits.size(), '0') + digits;
+  for (char& c : difference) c = static_cast<char>('0' + 9 - (c - '0'));
+  for (std::size_t k = L; k-- > 0;) {
+    if (difference[k] != '9') {
+      ++difference[k];
+      break;
+    }
+    difference[k] = '0';
+  }
+  return std::strtod((difference + "e" + std::to_string(exponent)).c_str(), nullptr);
 }
 
 void JsonNode::fail(const std::string& message) const { throw InputError(where(), message); }

@@ -17,6 +17,15 @@ using Json = nlohmann::json;
 /// a number out of double range). Throws InputError with the pointer of the fault.
 Json parse_json(std::string_view text);
 
+/// The text of the number at the top-level key `key` of a JSON object, as written in `text`
+/// (nlohmann/json's SAX parse, stopped there); nullopt when it is absent or not a number.
+std::optional<std::string> top_level_number_text(std::string_view text, std::string_view key);
+
+/// 1 - x for the decimal number text x (e.g. "0.999999999999", "9.9e-1"), rounded once to a
+/// double: exact decimal subtraction, so that the result has full relative precision however
+/// close x is to 1. nullopt when the text is not a plain decimal below 1.
+std::optional<double> decimal_complement(std::string_view x);
+
 /// A JSON value and its pointer. Every accessor throws InputError naming the pointer.
 class JsonNode {
  public:

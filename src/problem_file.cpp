@@ -18,7 +18,7 @@ Problem parse_problem(std::string_view text, const std::string& source) {
     const detail::JsonNode root(document, "");
     root.expect_object();
     const std::string& kind = root.at("problem").string();
-    if (kind == "finite") return detail::read_finite_problem(root);
+    if (kind == "finite") return detail::read_finite_problem(root, text);
     if (kind == "lqg") return detail::read_lqg_problem(root);
     throw InputError("/problem", "unknown problem type \"" + kind + "\" (expected \"finite\" or \"lqg\")");
   } catch (Error& e) {

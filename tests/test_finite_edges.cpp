@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pgtruth/error.hpp"
+#include "json_node.hpp"
 #include "pgtruth/finite_solver.hpp"
 #include "support.hpp"
 
@@ -29,15 +30,25 @@ using Quad = __float128;
 struct Dense {
   int S = 0, A = 0;
   double gamma = 0.9;
+  std::string gamma_text;  // gamma as written in the file when set, else the double's 17 digits
   std::vector<double> P;  // P[(s*A + a)*S + s']
   std::vector<double> R;  // R[s*A + a]
   std::vector<double> start, theta;
   bool one_hot_features = false;  // a linear softmax whose features are one-hot: tabular in effect
 
+  /// gamma as the file writes it.
+  std::string gamma_string() const {
+    if (!gamma_text.empty()) return gamma_text;
+    std::ostringstream o;
+    o.precision(17);
+    o << gamma;
+    return o.str();
+  }
+
   std::string json() const {
     std::ostringstream o;
     o.precision(17);
-    o << R"({"problem":"finite","states":)" << S << R"(,"actions":)" << A << R"(,"gamma":)" << gamma;
+    o << R"({"problem":"finite","states":)" << S << R"(,"actions":)" << A << R"(,"gamma":)" << gamma_string();
     o << R"(,"start":[)";
     for (int s = 0; s < S; ++s) o << (s ? "," : "") << start[s];
     o << R"(],"P":[)";
@@ -107,7 +118,9 @@ std::vector<Quad> dense_solve(std::vector<Quad> M, std::vector<Quad> b, int n) {
 
 Reference reference(const Dense& m) {
   const int S = m.S, A = m.A;
-  const Quad gamma = m.gamma;
+  // The decimal written in the file, read in quad (libquadmath's strtoflt128): the problem the
+  // file states, whose 1 - gamma the nearest double to gamma would miss by up to 1e-17.
+  const Quad gamma = strtoflt128(m.gamma_string().c_str(), nullptr);
   std::vector<Quad> pi(S * A);
   for (int s = 0; s < S; ++s) {
     Quad top = m.theta[s * A];
@@ -204,6 +217,9 @@ bool solved_accurately(const Dense& m, LinearSolver solver = LinearSolver::autom
   return true;
 }
 
+/// gamma = 1 - 10^-k as a decimal text, "0.99...9" with k nines.
+std::string nines(int k) { return "0." + std::string(static_cast<std::size_t>(k), '9'); }
+
 /// The two-state stay/switch MDP of issue 20's reproducers.
 Dense two_state(double gamma, std::vector<double> theta) {
   Dense m;
@@ -246,11 +262,16 @@ Dense random_mdp(std::mt19937_64& rng, int S, int A, double gamma, double peak) 
 TEST_CASE("gamma = 1 - 10^-k, k = 1..12: the gradient of issue 20's reproducer to 1e-8, never refused") {
   for (int k = 1; k <= 12; ++k) {
     CAPTURE(k);
-    CHECK(solved_accurately(two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3})));
+    Dense m = two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3});
+    CHECK(solved_accurately(m));  // gamma written as the 17 digits of the double nearest 1 - 10^-k
+    m.gamma_text = nines(k);
+    CHECK(solved_accurately(m));  // gamma written as the decimal 1 - 10^-k
   }
   for (int k = 13; k <= 16; ++k) {  // accurate or refused (ill-conditioned beyond 1e14)
     CAPTURE(k);
-    solved_accurately(two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3}));
+    Dense m = two_state(1.0 - std::pow(10.0, -k), {3, -3, -3, 3});
+    m.gamma_text = nines(k);
+    solved_accurately(m);
   }
 }
 
@@ -303,13 +324,15 @@ TEST_CASE("linear softmax with one-hot features, peaked in one state only: the t
 TEST_CASE("random MDPs at extreme discounts and peaked policies: accurate or refused") {
   std::mt19937_64 rng(20);
   int solved = 0, cases = 0;
-  for (double gamma : {0.5, 0.99, 1 - 1e-6, 1 - 1e-10, 1 - 1e-12})
+  for (int k : {0, 2, 6, 10, 12})  // gamma = 0.5 (k = 0), else the decimal 1 - 10^-k
     for (double peak : {0.5, 10.0, 60.0})
       for (int trial = 0; trial < 3; ++trial, ++cases) {
-        CAPTURE(gamma);
+        CAPTURE(k);
         CAPTURE(peak);
         CAPTURE(trial);
-        solved += solved_accurately(random_mdp(rng, 6, 3, gamma, peak)) ? 1 : 0;
+        Dense m = random_mdp(rng, 6, 3, k ? 1.0 - std::pow(10.0, -k) : 0.5, peak);
+        if (k) m.gamma_text = nines(k);
+        solved += solved_accurately(m) ? 1 : 0;
       }
   CHECK(solved == cases);  // none of these is beyond the solver's reach
 }
@@ -342,6 +365,27 @@ TEST_CASE("tabular gradients sum to zero over each state's actions, on every shi
       CHECK(*sol.fisher_rank <= p.policy.num_parameters() - p.mdp.num_states());
     }
   }
+}
+
+TEST_CASE("1 - gamma from the file's decimal text: exact decimal subtraction, against libquadmath") {
+  // 1 - x computed in quad from strtoflt128(x), rounded to double: correct to about 1e-34
+  // absolute, so within half an ulp of the exact complement except at a rounding tie.
+  for (const std::string x : {"0.9", "0.99999999", "0.999999999999", "0.9999999999999999999", "0.123456789",
+                              "9.99999999999e-1", "99999999999.9e-11", "0.5", "0.999999999999E0", "7e-300",
+                              "0.30000000000000004", "0.0000001"}) {
+    CAPTURE(x);
+    const auto complement = detail::decimal_complement(x);
+    REQUIRE(complement);
+    const double reference = static_cast<double>(1 - strtoflt128(x.c_str(), nullptr));
+    CHECK(*complement == doctest::Approx(reference).epsilon(2.3e-16));
+  }
+  CHECK(*detail::decimal_complement("0.999999999999") == 1e-12);  // the double nearest 10^-12
+  CHECK_FALSE(detail::decimal_complement("1.5"));
+  CHECK_FALSE(detail::decimal_complement("1"));
+  CHECK_FALSE(detail::decimal_complement("-0.5"));
+  CHECK(detail::top_level_number_text(R"({"a": {"gamma": 0.5}, "gamma": 0.999000, "b": [1]})", "gamma") == "0.999000");
+  CHECK_FALSE(detail::top_level_number_text(R"({"gamma": 1, "x": 0.5})", "gamma"));
+  CHECK_FALSE(detail::top_level_number_text(R"({"g": 0.5})", "gamma"));
 }
 
 TEST_CASE("rewards near the double range: scaled internally, or refused naming the overflow") {

@@ -18,6 +18,7 @@
 #include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ struct Outcome {
 
 struct FiniteMdp {
   double gamma = 1.0;
+  /// 1 - gamma from the file's decimal text, where it is exact to a double and 1 - (the double
+  /// nearest gamma) is not (gamma = 0.999999999999 is 1e-12 from 1 as a decimal, 1.00009e-12 as a
+  /// double); unset, 1 - gamma. Near gamma = 1 the values scale as 1 / (1 - gamma).
+  std::optional<double> gamma_complement;
+  double one_minus_gamma() const { return gamma_complement ? *gamma_complement : 1.0 - gamma; }
   std::vector<std::string> state_names;
   std::vector<std::string> action_names;
   Eigen::VectorXd start;        ///< initial distribution over states
