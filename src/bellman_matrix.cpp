@@ -106,7 +106,13 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bo
       // The row sum (1 - gamma) + gamma sum_a pi(a|s) leave(s, a), then the diagonal as that sum
       // plus the off-diagonal magnitudes: no 1 - gamma p_ss that would cancel as gamma -> 1.
       double row_sum = mdp.one_minus_gamma() + mdp.gamma * leaving;
-      if (!normalised_policy) row_sum += mdp.gamma * (1.0 - pi.row(s).sum());  // a direct policy's rows as given
+      // A direct policy's row as given, unless it sums to 1 within the rounding of its decimals
+      // to doubles (2 A eps): then it is the distribution the file states (its sum, 1).
+      if (!normalised_policy) {
+        const double deficit = 1.0 - pi.row(s).sum();
+        if (std::abs(deficit) > 2.0 * static_cast<double>(A) * std::numeric_limits<double>::epsilon())
+          row_sum += mdp.gamma * deficit;
+      }
       double diagonal = row_sum;
       for (int p = first; p < size; ++p) diagonal -= value[p];
       for (int p = first; p < size; ++p)

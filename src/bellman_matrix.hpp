@@ -45,7 +45,8 @@ struct BellmanSystem {
 /// outcomes), the two halves of the states as a pair of `second_core` (the same arithmetic
 /// with a helper thread or without). Throws IllPosedError when M would need more entries than
 /// 32-bit indices address. With `normalised_policy` (a softmax) each row of pi sums to 1 by
-/// definition, and the row sums of M take it so; otherwise pi's rows are taken as given.
+/// definition, and the row sums of M take it so; otherwise pi's rows are taken as given, except
+/// that a row summing to 1 within 2 A eps (its decimals' rounding) is taken to sum to 1.
 BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
                              const Unknowns& u, SecondCore& second_core);
 

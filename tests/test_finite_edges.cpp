@@ -415,3 +415,33 @@ TEST_CASE("a feature of -1e308: the Fisher matrix overflows and is refused at /p
   const double expected = sol.occupancy(0) * 0.25e308 * (sol.advantage(0, 1) - sol.advantage(0, 0));
   CHECK(sol.gradient(0) == doctest::Approx(expected).epsilon(1e-12));
 }
+
+TEST_CASE("a direct policy of one-decimal probabilities at gamma = 0.999999999999: the decimals' distribution") {
+  // Rows 0.1, 0.2, 0.7 and 0.6, 0.3, 0.1 sum to 1 as decimals, not as doubles; near gamma = 1 the
+  // difference (1e-16) would act as a change of discount of the same size, 1e-4 of 1 - gamma.
+  const std::vector<std::vector<std::string>> rows{{"0.1", "0.2", "0.7"}, {"0.6", "0.3", "0.1"}};
+  const std::string gamma = "0.999999999999";
+  // Action a moves to state a % 2 with reward a - 1; start in state 0.
+  std::ostringstream text;
+  text << R"({"problem":"finite","states":2,"actions":3,"gamma":)" << gamma << R"(,"start":[1,0],"P":[)";
+  for (int s = 0; s < 2; ++s) text << (s ? "," : "") << "[[1,0],[0,1],[1,0]]";
+  text << R"(],"R":[[-1,0,1],[-1,0,1]],"policy":{"type":"direct","theta":[[)" << rows[0][0] << "," << rows[0][1] << ","
+       << rows[0][2] << "],[" << rows[1][0] << "," << rows[1][1] << "," << rows[1][2] << "]]}}";
+  const FiniteProblem p = test::parse_finite(text.str());
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  // The quad reference: v = (I - gamma P_pi)^{-1} r_pi from the decimals, by Cramer's rule.
+  const Quad g = strtoflt128(gamma.c_str(), nullptr);
+  Quad pi[2][3];
+  for (int s = 0; s < 2; ++s)
+    for (int a = 0; a < 3; ++a) pi[s][a] = strtoflt128(rows[s][a].c_str(), nullptr);
+  Quad M[2][2], r[2];
+  for (int s = 0; s < 2; ++s) {
+    const Quad to0 = pi[s][0] + pi[s][2], to1 = pi[s][1];
+    M[s][0] = (s == 0 ? 1 : 0) - g * to0, M[s][1] = (s == 1 ? 1 : 0) - g * to1;
+    r[s] = -pi[s][0] + pi[s][2];
+  }
+  const Quad det = M[0][0] * M[1][1] - M[0][1] * M[1][0];
+  const Quad v0 = (r[0] * M[1][1] - M[0][1] * r[1]) / det, v1 = (M[0][0] * r[1] - r[0] * M[1][0]) / det;
+  CHECK(std::abs(sol.J - static_cast<double>(v0)) <= 1e-14 * std::abs(static_cast<double>(v0)));
+  CHECK(std::abs(sol.v(1) - static_cast<double>(v1)) <= 1e-14 * std::abs(static_cast<double>(v1)));
+}
