@@ -18,13 +18,18 @@ namespace {
 /// 1 - p_a as the sum of the other probabilities.
 double others(const Eigen::VectorXd& p, Index a) { return p.head(a).sum() + p.tail(p.size() - a - 1).sum(); }
 
-/// (phi(s,a) - phibar(s)) over the actions of s, formed relative to the most probable action:
-/// (phi_a - phi_top) - sum_b pi_b (phi_b - phi_top), small and without cancellation at a peaked policy.
-Eigen::MatrixXd centred_features(const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index A) {
+/// phi(s,a) - phi(s,top) over the actions of s, top the most probable action.
+Eigen::MatrixXd feature_differences(const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index A) {
   const auto phi = policy.features.middleRows(s * A, A);
   Index top = 0;
   pi.row(s).maxCoeff(&top);
-  const Eigen::MatrixXd relative = phi.rowwise() - phi.row(top);
+  return phi.rowwise() - phi.row(top);
+}
+
+/// (phi(s,a) - phibar(s)) over the actions of s, formed relative to the most probable action:
+/// (phi_a - phi_top) - sum_b pi_b (phi_b - phi_top), small and without cancellation at a peaked policy.
+Eigen::MatrixXd centred_features(const FinitePolicy& policy, const Eigen::MatrixXd& pi, Index s, Index A) {
+  const Eigen::MatrixXd relative = feature_differences(policy, pi, s, A);
   return relative.rowwise() - pi.row(s) * relative;
 }
 
@@ -47,10 +52,7 @@ NaturalGradient linear_natural_gradient(const FiniteMdp& mdp, const FinitePolicy
   // The row space of D = [phi(s,a) - phi(s,top)], F's range when every pi > 0, from D^T D.
   Eigen::MatrixXd DtD = Eigen::MatrixXd::Zero(d, d);
   for (const Index s : visited) {
-    const auto phi = policy.features.middleRows(s * A, A);
-    Index top = 0;
-    pi.row(s).maxCoeff(&top);
-    const Eigen::MatrixXd D = phi.rowwise() - phi.row(top);
+    const Eigen::MatrixXd D = feature_differences(policy, pi, s, A);
     DtD.noalias() += D.transpose() * D;
   }
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> structure(DtD);
@@ -81,10 +83,8 @@ NaturalGradient linear_natural_gradient(const FiniteMdp& mdp, const FinitePolicy
     Eigen::MatrixXd Dt(d, static_cast<Index>(visited.size()) * A);
     Index column = 0;
     for (const Index s : visited) {
-      const auto phi = policy.features.middleRows(s * A, A);
-      Index top = 0;
-      pi.row(s).maxCoeff(&top);
-      for (Index a = 0; a < A; ++a) Dt.col(column++) = (phi.row(a) - phi.row(top)).transpose();
+      Dt.middleCols(column, A) = feature_differences(policy, pi, s, A).transpose();
+      column += A;
     }
     const Eigen::ColPivHouseholderQR<Eigen::MatrixXd> rows(Dt);
     if (rows.rank() == rank) B = Eigen::MatrixXd(rows.householderQ()).leftCols(rank);

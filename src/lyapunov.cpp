@@ -184,17 +184,19 @@ CertifiedSteinSolution CertifiedSteinSolver::solve_refined(const ExtendedMatrix&
 /// ‖X_exact − X‖₂ ≤ ‖L⁻¹‖₂ ‖R_exact‖₂: the error solves the Stein equation with the exact
 /// residual as its right side (Higham 2002, §16.1, for Sylvester equations).
 CertifiedSteinSolution CertifiedSteinSolver::solve(const ExtendedMatrix& Q, int max_refinements) const {
-  CertifiedSteinSolution out = solve_refined(Q, 'N', max_refinements);
-  const StabilityCertificate& c = certificate();
-  out.X.error = c.certified ? c.inverse_norm * out.X.error * (1.0 + 8.0 * kUnitRoundoff)
-                            : std::numeric_limits<double>::infinity();
-  return out;
+  return solve_bounded(Q, 'N', max_refinements);
 }
 
 CertifiedSteinSolution CertifiedSteinSolver::solve_transposed(const ExtendedMatrix& Q, int max_refinements) const {
-  CertifiedSteinSolution out = solve_refined(Q, 'T', max_refinements);
+  return solve_bounded(Q, 'T', max_refinements);
+}
+
+CertifiedSteinSolution CertifiedSteinSolver::solve_bounded(const ExtendedMatrix& Q, char trana,
+                                                           int max_refinements) const {
+  CertifiedSteinSolution out = solve_refined(Q, trana, max_refinements);
   const StabilityCertificate& c = certificate();
-  out.X.error = c.certified ? c.inverse_norm_transposed * out.X.error * (1.0 + 8.0 * kUnitRoundoff)
+  const double inverse_norm = trana == 'N' ? c.inverse_norm : c.inverse_norm_transposed;
+  out.X.error = c.certified ? inverse_norm * out.X.error * (1.0 + 8.0 * kUnitRoundoff)
                             : std::numeric_limits<double>::infinity();
   return out;
 }

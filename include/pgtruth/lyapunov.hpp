@@ -122,6 +122,8 @@ class CertifiedSteinSolver {
 
  private:
   CertifiedSteinSolution solve_refined(const ExtendedMatrix& Q, char trana, int max_refinements) const;
+  /// solve_refined() with its residual bound turned into the forward-error bound by ‖L⁻¹‖₂ (or ‖L*⁻¹‖₂).
+  CertifiedSteinSolution solve_bounded(const ExtendedMatrix& Q, char trana, int max_refinements) const;
   ExtendedMatrix A_;
   bool extended_;
   DiscreteLyapunovSolver floating_;
