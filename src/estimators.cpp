@@ -3,6 +3,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "format.hpp"
+
 namespace pgtruth {
 
 const std::vector<EstimatorInfo>& estimator_table() {
@@ -30,11 +32,14 @@ std::optional<Estimator> estimator_by_name(std::string_view name) {
   return std::nullopt;
 }
 
-const char* estimator_name(Estimator e) {
+const EstimatorInfo& estimator_info(Estimator e) {
   for (const EstimatorInfo& info : estimator_table())
-    if (info.id == e) return info.name;
-  return "?";
+    if (info.id == e) return info;
+  assert(false && "every estimator is in the table");
+  return estimator_table().front();
 }
+
+const char* estimator_name(Estimator e) { return estimator_info(e).name; }
 
 StepNeeds needs(Estimator e) {
   StepNeeds n;
@@ -60,64 +65,47 @@ StepNeeds needs(Estimator e) {
   return n;
 }
 
-Eigen::VectorXd episode_estimate(Estimator e, std::span<const Step> steps, double gamma, Eigen::Index dim,
-                                 const EstimatorOptions& options) {
-  assert(e != Estimator::visitation);
-  const std::size_t T = steps.size();
-  // Rewards-to-go: in-episode sums under early stopping; discounted sums for the truncated
-  // episodes of reinforce-rtg-undiscounted. One buffer per thread, reused across episodes.
-  const double rtg_discount = e == Estimator::reinforce_rtg_undiscounted ? gamma : 1.0;
-  thread_local std::vector<double> G;
-  G.assign(T + 1, 0.0);
-  for (std::size_t t = T; t-- > 0;) G[t] = steps[t].reward + rtg_discount * G[t + 1];
-
-  Eigen::VectorXd g = Eigen::VectorXd::Zero(dim);
+ScoreWeights score_weights(Estimator e, double gamma, const EstimatorOptions& options) {
+  ScoreWeights w;
+  w.estimator = e;
+  w.gamma = gamma;
   switch (e) {
-    case Estimator::reinforce: {
-      for (const Step& s : steps) g += s.score;
-      g *= G[0];
+    case Estimator::reinforce:
+      w.whole_return = true;
       break;
-    }
     case Estimator::reinforce_rtg:
-    case Estimator::reinforce_rtg_undiscounted:
-      for (std::size_t t = 0; t < T; ++t) g += G[t] * steps[t].score;
-      break;
     case Estimator::baseline_value:
-      for (std::size_t t = 0; t < T; ++t) g += (G[t] - steps[t].v) * steps[t].score;
-      break;
     case Estimator::baseline_optimal:
-      for (std::size_t t = 0; t < T; ++t) g += (G[t] - steps[t].optimal_baseline) * steps[t].score;
+      w.future = true;  // G̃_t = Σ_{k ≥ t} r_k: in-episode sums under early stopping
       break;
-    case Estimator::qvalue:
-      for (const Step& s : steps) g += s.q * s.score;
+    case Estimator::reinforce_rtg_undiscounted:
+      w.future = true, w.decay = gamma;  // G_t = Σ_{k ≥ t} γ^(k−t) r_k on truncated episodes
       break;
-    case Estimator::advantage:
-      for (const Step& s : steps) g += (s.q - s.v) * s.score;
+    case Estimator::gae:
+      w.future = true, w.future_is_td = true, w.decay = options.lambda;
       break;
-    case Estimator::td0:
-      for (const Step& s : steps) g += (s.reward + gamma * s.v_next - s.v) * s.score;
-      break;
-    case Estimator::gae: {
-      // A_t = sum_{l >= 0} lambda^l delta_{t+l} within the episode: the survival of step t + l
-      // supplies the gamma^l of (gamma lambda)^l (Schulman et al. 2016, eq. 16).
-      double advantage = 0.0;
-      for (std::size_t t = T; t-- > 0;) {
-        const Step& s = steps[t];
-        advantage = (s.reward + gamma * s.v_next - s.v) + options.lambda * advantage;
-        g += advantage * s.score;
-      }
-      break;
-    }
-    case Estimator::all_actions:
-    case Estimator::dpg:
-      for (const Step& s : steps) g += s.all_actions;
-      break;
-    case Estimator::visitation:
-    case Estimator::pathwise:
-      assert(false && "sampled by their own samplers");
+    default:
       break;
   }
-  return g;
+  return w;
+}
+
+double ScoreWeights::immediate_weight(const StepValues& s) const {
+  switch (estimator) {
+    case Estimator::baseline_value: return -s.v;
+    case Estimator::baseline_optimal: return -s.optimal_baseline;
+    case Estimator::qvalue: return s.q;
+    case Estimator::advantage: return s.advantage;
+    case Estimator::td0: return td(s);
+    default: return 0.0;
+  }
+}
+
+std::string episode_too_long(long steps, double gamma) {
+  std::string why = "an episode reached " + std::to_string(steps) + " steps (the cap on one episode's length";
+  if (gamma < 1.0) why += "; with gamma = " + detail::format_number(gamma, 17) + " an episode lasts up to " +
+                          detail::format_number(1.0 / (1.0 - gamma), 3) + " steps on average";
+  return why + "); raise --max-episode-steps, or check a problem whose episodes end sooner";
 }
 
 }  // namespace pgtruth

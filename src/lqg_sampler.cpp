@@ -3,6 +3,7 @@
 #include <limits>
 #include <memory>
 
+#include "episode_accumulator.hpp"
 #include "pgtruth/check.hpp"
 #include "pgtruth/error.hpp"
 
@@ -14,6 +15,11 @@ Eigen::MatrixXd psd_root(const Eigen::MatrixXd& C) {
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> e(C);
   return e.eigenvectors() * e.eigenvalues().cwiseMax(0.0).cwiseSqrt().asDiagonal();
 }
+
+/// What a step's score −vec_row(Σ⁻¹ d xᵀ) is made from.
+struct ScoreFactors {
+  Eigen::VectorXd x, sigma_inv_d;
+};
 
 /// vec_row(M): theta order, K row-major (spec §2).
 Eigen::VectorXd vec_row(const Eigen::MatrixXd& M) { return Eigen::VectorXd(M.transpose().reshaped()); }
@@ -99,10 +105,12 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
     return vec_row(-(model->Sigma_inv * d) * x.transpose());
   };
   if (e == Estimator::visitation) {
-    return [model, score, dim, gamma](Rng& rng) -> Eigen::VectorXd {
+    const long cap = options.max_episode_steps;
+    return [model, score, gamma, cap](Rng& rng) -> Eigen::VectorXd {
       const LqgModel& m = *model;
       Eigen::VectorXd x = m.p.x0_mean + m.gaussian(m.L0, rng);
-      for (;;) {
+      for (long steps = 0;; ++steps) {
+        if (steps == cap) throw IllPosedError("", episode_too_long(cap, gamma));
         const Eigen::VectorXd d = m.gaussian(m.Ld, rng), u = -m.p.K * x + d;
         if (rng.uniform() >= gamma) return score(x, d) * (m.q(x, u) / (1.0 - gamma));
         x = m.p.A * x + m.p.B * u + m.gaussian(m.Lw, rng);
@@ -113,12 +121,14 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
     // d(return)/dK through the reparameterised noise: forward sensitivities Jx = ∂x_t/∂θ,
     // Ju = ∂u_t/∂θ = −K Jx − E(x_t) with E(x)[i, i n + j] = x_j; x_{t+1} = A x + B u + w.
     // The cost is that of the file's formulation (S: l(x, u); D: l(x, −Kx)).
-    return [model, dim, n, k, gamma](Rng& rng) -> Eigen::VectorXd {
+    const long cap = options.max_episode_steps;
+    return [model, dim, n, k, gamma, cap](Rng& rng) -> Eigen::VectorXd {
       const LqgModel& m = *model;
       const bool stochastic = m.p.formulation == Formulation::stochastic;
       Eigen::VectorXd x = m.p.x0_mean + m.gaussian(m.L0, rng), g = Eigen::VectorXd::Zero(dim);
       Eigen::MatrixXd Jx = Eigen::MatrixXd::Zero(n, dim);
-      for (;;) {
+      for (long steps = 0;; ++steps) {
+        if (steps == cap) throw IllPosedError("", episode_too_long(cap, gamma));
         const Eigen::VectorXd mu = -m.p.K * x, d = m.gaussian(m.Ld, rng), u = mu + d;
         Eigen::MatrixXd Ju = -m.p.K * Jx;
         for (Eigen::Index i = 0; i < k; ++i) Ju.row(i).segment(i * n, n) -= x.transpose();
@@ -132,30 +142,49 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
   }
   const bool truncated = e == Estimator::reinforce_rtg_undiscounted;
   const long horizon = truncated && gamma < 1.0 ? undiscounted_horizon(gamma) : std::numeric_limits<long>::max();
+  const long cap = options.max_episode_steps;
+  if (truncated && gamma < 1.0 && horizon > cap)
+    throw IllPosedError("/gamma", "reinforce-rtg-undiscounted truncates its episodes at " + std::to_string(horizon) +
+                                      " steps (gamma^H <= 1e-12), beyond the cap on one episode's length (" +
+                                      std::to_string(cap) + "); raise --max-episode-steps");
   const StepNeeds need = needs(e);
   const bool deterministic_term = e == Estimator::all_actions || e == Estimator::dpg;
-  return [model, score, e, need, dim, gamma, truncated, horizon, options, deterministic_term](Rng& rng) -> Eigen::VectorXd {
+  const ScoreWeights weights = score_weights(e, gamma, options);
+  return [model, need, dim, n, k, gamma, truncated, horizon, cap, deterministic_term, weights](Rng& rng) -> Eigen::VectorXd {
     const LqgModel& m = *model;
-    std::vector<Step> steps;
+    // ψ = −vec_row(Σ⁻¹ d xᵀ): entry (i, j) is −(Σ⁻¹d)_i x_j.
+    const auto add_score = [n, k](const ScoreFactors& f, double w, SparseEstimate& out) {
+      for (Eigen::Index i = 0; i < k; ++i)
+        for (Eigen::Index j = 0; j < n; ++j) out.add(i * n + j, -w * f.sigma_inv_d(i) * f.x(j));
+    };
+    detail::EpisodeAccumulator<ScoreFactors, decltype(add_score)> accumulator(weights, dim, add_score);
+    SparseEstimate out(dim);
+    ScoreFactors factors;
+    StepValues values;
     Eigen::VectorXd x = m.p.x0_mean + m.gaussian(m.L0, rng);
-    while (static_cast<long>(steps.size()) < horizon) {
+    for (long steps = 0; steps < horizon; ++steps) {
+      if (steps == cap) throw IllPosedError("", episode_too_long(cap, gamma));
       const Eigen::VectorXd d = m.gaussian(m.Ld, rng), u = -m.p.K * x + d;
       const Eigen::VectorXd next = m.p.A * x + m.p.B * u + m.gaussian(m.Lw, rng);
-      Step step;
-      step.reward = m.cost(x, u);  // a cost: the estimators estimate grad J all the same
+      values.reward = m.cost(x, u);  // a cost: the estimators estimate grad J all the same
+      if (need.values) {
+        values.v = m.v(x), values.q = m.q(x, u), values.v_next = m.v(next);
+        values.advantage = values.q - values.v;
+      }
       if (deterministic_term) {
         // all-actions: ∫ ∇π(u|x) Q_S(x,u) du = ∇_K E_u[Q_S] = −2 (Qux − Quu K) x xᵀ; the DPG term
         // ∇_θ μ ∇_u Q_D at u = μ(x) is the same matrix (q_matrix_S = q_matrix_D).
-        step.all_actions = vec_row(-(m.G * x) * x.transpose());
+        const Eigen::VectorXd g = vec_row(-(m.G * x) * x.transpose());
+        for (Eigen::Index i = 0; i < dim; ++i) out.add(i, g(i));
       } else {
-        step.score = score(x, d);
+        factors.x = x, factors.sigma_inv_d = m.Sigma_inv * d;
+        accumulator.step(factors, values, out);
       }
-      if (need.values) step.v = m.v(x), step.q = m.q(x, u), step.v_next = m.v(next);
-      steps.push_back(std::move(step));
       if (!truncated && rng.uniform() >= gamma) break;
       x = next;
     }
-    return episode_estimate(e == Estimator::dpg ? Estimator::all_actions : e, steps, gamma, dim, options);
+    accumulator.finish(out);
+    return out.values;
   };
 }
 

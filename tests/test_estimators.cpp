@@ -23,11 +23,12 @@ long binomial_upper(long n, double p, double tail) {
 
 }  // namespace
 
-TEST_CASE("every estimator is consistent on every shipped case (alpha 1e-4 each: family-wise false alarm < 0.5%)") {
+TEST_CASE("no estimator is found inconsistent on any shipped case (alpha 1e-4 each: family-wise false alarm < 0.5%)") {
   CheckOptions options;
   options.episodes = 10000;
   options.alpha = 1e-4;
   options.seed = 2026;
+  int decided = 0, runs = 0;
   for (const std::string& name : test::shipped_cases()) {
     const FiniteProblem p = test::load_case(name);
     const FiniteSolution sol = solve(p.mdp, p.policy);
@@ -38,9 +39,15 @@ TEST_CASE("every estimator is consistent on every shipped case (alpha 1e-4 each:
       CAPTURE(std::string(info.name));
       const CheckResult r = check_estimator(p, sol, info.id, options);
       CAPTURE(r.test.p_value);
-      CHECK(r.consistent);
+      CAPTURE(r.test.reason);
+      CHECK(r.verdict != Verdict::inconsistent);
+      decided += r.verdict == Verdict::consistent, runs += 1;
     }
   }
+  // At alpha 1e-4 the critical t is about 4.3, where skewed estimates need many episodes: some
+  // are undecided at this budget, most are decided.
+  MESSAGE(decided << " of " << runs << " decided");
+  CHECK(2 * decided >= runs);
 }
 
 TEST_CASE("calibration: an unbiased estimator is rejected at about the nominal rate over 200 seeds") {
@@ -58,11 +65,10 @@ TEST_CASE("calibration: an unbiased estimator is rejected at about the nominal r
     for (long seed = 0; seed < n; ++seed) {
       CheckOptions options;
       options.episodes = name == "two-state.json" ? 2000 : 4000;
-      options.batches = name == "two-state.json" ? 50 : 80;
       options.alpha = 0.05;
       options.seed = static_cast<std::uint64_t>(seed);
       options.threads = 1;
-      rejected += check_estimator(p, sol, Estimator::advantage, options).consistent ? 0 : 1;
+      rejected += check_estimator(p, sol, Estimator::advantage, options).verdict == Verdict::inconsistent ? 1 : 0;
     }
     MESSAGE(name << ": " << rejected << " of " << n << " rejected at alpha 0.05");
     CHECK(rejected <= upper);
@@ -75,7 +81,7 @@ TEST_CASE("power: the estimator that drops gamma^t is caught on a discounted cas
     CAPTURE(name);
     const FiniteProblem p = test::load_case(name);
     const FiniteSolution sol = solve(p.mdp, p.policy);
-    CHECK(!check_estimator(p, sol, Estimator::reinforce_rtg_undiscounted, CheckOptions{}).consistent);
+    CHECK(check_estimator(p, sol, Estimator::reinforce_rtg_undiscounted, CheckOptions{}).verdict == Verdict::inconsistent);
   }
 }
 
@@ -104,12 +110,11 @@ std::vector<Visit> rollout(const FiniteProblem& p, const FiniteSolution& sol, Rn
   return visits;
 }
 
-bool caught(const FiniteProblem& p, const FiniteSolution& sol, const EstimateSampler& broken) {
+bool caught(const FiniteSolution& sol, const EstimateSampler& broken) {
   const CheckOptions options;  // the default budget
-  const Eigen::MatrixXd means = sample_batch_means(broken, p.policy.num_parameters(), options);
-  const CheckResult r = judge("broken", means, options.episodes / means.rows(), sol.gradient, options);
-  MESSAGE("p-value " << r.test.p_value);
-  return !r.consistent;
+  const CheckResult r = judge("broken", sample_moments(broken, sol.gradient, options), options);
+  MESSAGE("p-value " << r.test.p_value << ", " << std::string(verdict_name(r.verdict)));
+  return r.verdict == Verdict::inconsistent;
 }
 
 }  // namespace
@@ -121,7 +126,7 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
   const auto psi = [&](Index s, Index a) { return score(p.mdp, p.policy, sol.policy, s, a); };
 
   SUBCASE("a baseline that depends on the action taken: G_t - q(s_t, a_t)") {
-    CHECK(caught(p, sol, [&](Rng& rng) {
+    CHECK(caught(sol, [&](Rng& rng) {
       const auto v = rollout(p, sol, rng, true);
       Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
       double G = 0;
@@ -130,7 +135,7 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
     }));
   }
   SUBCASE("the score of the wrong action") {
-    CHECK(caught(p, sol, [&](Rng& rng) {
+    CHECK(caught(sol, [&](Rng& rng) {
       const auto v = rollout(p, sol, rng, true);
       Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
       double G = 0;
@@ -139,7 +144,7 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
     }));
   }
   SUBCASE("a missing gamma^(k-t) in the return of discounted, truncated episodes") {
-    CHECK(caught(p, sol, [&](Rng& rng) {
+    CHECK(caught(sol, [&](Rng& rng) {
       const auto v = rollout(p, sol, rng, false);
       Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
       double G = 0, discount = std::pow(p.mdp.gamma, static_cast<double>(v.size()));
@@ -148,7 +153,7 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
     }));
   }
   SUBCASE("averaging instead of summing over the steps of an episode") {
-    CHECK(caught(p, sol, [&](Rng& rng) {
+    CHECK(caught(sol, [&](Rng& rng) {
       const auto v = rollout(p, sol, rng, true);
       Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
       double G = 0;
@@ -157,7 +162,7 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
     }));
   }
   SUBCASE("the correct estimator, written the same way, is not caught (the harness is fair)") {
-    CHECK(!caught(p, sol, [&](Rng& rng) {
+    CHECK_FALSE(caught(sol, [&](Rng& rng) {
       const auto v = rollout(p, sol, rng, true);
       Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
       double G = 0;
@@ -170,15 +175,18 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
 TEST_CASE("a result depends on the seed, never on the number of threads") {
   const FiniteProblem p = test::load_case("machine-maintenance.json");
   const FiniteSolution sol = solve(p.mdp, p.policy);
-  const EstimateSampler sample = finite_estimator(p, sol, Estimator::gae, {});
+  const SparseEstimateSampler sample = finite_estimator(p, sol, Estimator::gae, {});
   CheckOptions one, two;
   one.episodes = two.episodes = 3000;
   one.threads = 1, two.threads = 2;
-  const Eigen::MatrixXd a = sample_batch_means(sample, 3, one), b = sample_batch_means(sample, 3, two);
-  CHECK((a - b).cwiseAbs().maxCoeff() == 0.0);
+  const MeanTest a = judge("gae", sample_moments(sample, sol.gradient, one), one).test;
+  const MeanTest b = judge("gae", sample_moments(sample, sol.gradient, two), two).test;
+  CHECK((a.mean - b.mean).cwiseAbs().maxCoeff() == 0.0);
+  CHECK((a.standard_error - b.standard_error).cwiseAbs().maxCoeff() == 0.0);
+  CHECK(a.p_value == b.p_value);
   CheckOptions other = one;
   other.seed = 2;
-  CHECK((a - sample_batch_means(sample, 3, other)).cwiseAbs().maxCoeff() > 0.0);
+  CHECK((a.mean - judge("gae", sample_moments(sample, sol.gradient, other), other).test.mean).cwiseAbs().maxCoeff() > 0.0);
 }
 
 TEST_CASE("check_estimates judges estimates made elsewhere: exact ones pass, shifted ones fail") {
@@ -193,10 +201,10 @@ TEST_CASE("check_estimates judges estimates made elsewhere: exact ones pass, shi
   CheckOptions options;
   CHECK(check_estimates(estimates, sol.gradient, options).consistent);
   Eigen::MatrixXd shifted = estimates;
-  shifted.col(0).array() += 0.5;  // off the span of the variation: caught outright
+  shifted.col(0).array() += 0.5;  // 0.5 / (3 / sqrt(4000)) = 10.5 standard errors
   const CheckResult r = check_estimates(shifted, sol.gradient, options);
-  CHECK(!r.consistent);
-  CHECK(r.test.p_value == 0.0);
+  CHECK(r.verdict == Verdict::inconsistent);
+  CHECK(r.test.p_value < 1e-15);
 }
 
 TEST_CASE("toy objective E[x^2 theta], x ~ N(theta, 1): the known means and exact variances") {
@@ -241,6 +249,7 @@ TEST_CASE("LQG: every applicable estimator is consistent (alpha 1e-4 each), in b
 #endif
   options.alpha = 1e-4;
   options.seed = 77;
+  int decided = 0, runs = 0;
   for (const char* name : {"scalar-lqr-stochastic.json", "three-state-stochastic.json", "double-integrator-deterministic.json"}) {
     const auto p = std::get<LqgProblem>(load_problem(test::case_path(name)));
     LqgSolveOptions no_optimum;
@@ -252,15 +261,21 @@ TEST_CASE("LQG: every applicable estimator is consistent (alpha 1e-4 each), in b
       CAPTURE(std::string(info.name));
       const CheckResult r = check_estimator(p, sol, info.id, options);
       CAPTURE(r.test.p_value);
-      CHECK(r.consistent);
+      CAPTURE(r.test.reason);
+      CHECK(r.verdict != Verdict::inconsistent);
+      decided += r.verdict == Verdict::consistent, runs += 1;
     }
   }
+  // At alpha 1e-4 the critical t is about 4.3, where heavy tails need many episodes: some
+  // estimators are undecided at this budget, but most are decided.
+  MESSAGE(decided << " of " << runs << " decided");
+  CHECK(2 * decided >= runs);
 }
 
 TEST_CASE("LQG: dropping gamma^t is caught; baseline-optimal and undiscounted sampling are refused with a reason") {
   const auto p = std::get<LqgProblem>(load_problem(test::case_path("scalar-lqr-stochastic.json")));
   const LqgSolution sol = solve(p);
-  CHECK(!check_estimator(p, sol, Estimator::reinforce_rtg_undiscounted, CheckOptions{}).consistent);
+  CHECK(check_estimator(p, sol, Estimator::reinforce_rtg_undiscounted, CheckOptions{}).verdict == Verdict::inconsistent);
   std::string why;
   CHECK(!estimator_applies(p, Estimator::baseline_optimal, &why));
   CHECK(why == "baseline-optimal is implemented for finite MDPs only");
@@ -287,7 +302,7 @@ TEST_CASE("the sampled Fisher matrix agrees with the exact one; a Fisher matrix 
     CHECK(check_fisher(p, sol, options).consistent);
     FiniteSolution wrong = sol;
     *wrong.fisher *= 1.05;
-    CHECK(!check_fisher(p, wrong, options).consistent);
+    CHECK(check_fisher(p, wrong, options).verdict == Verdict::inconsistent);
   }
   const FiniteProblem corridor = test::load_case("short-corridor.json");
   CHECK_THROWS_WITH_AS(check_fisher(corridor, solve(corridor.mdp, corridor.policy), {}),

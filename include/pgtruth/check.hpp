@@ -1,10 +1,11 @@
 #pragma once
 /// \file
-/// `pgtruth check`: run a sampled estimator in batches and test its mean against the exact
-/// gradient (statistics.hpp), or test estimates produced elsewhere.
+/// `pgtruth check`: run a sampled estimator and test its mean against the exact gradient
+/// (statistics.hpp), or test estimates produced elsewhere.
 ///
-/// Reproducibility: batch b draws from Rng(seed, b) alone and batch means are combined in
-/// batch order, so a result depends on the seed, never on the number of threads.
+/// Reproducibility: the episodes are split into work batches by their count alone; batch b
+/// draws from Rng(seed, b) and batches are merged in order, so a result depends on the seed,
+/// never on the number of threads. Memory: O(threads × dim θ), whatever the episodes' length.
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -22,15 +23,19 @@ namespace pgtruth {
 
 /// Draws one estimate (usually one episode) from `rng`; must be safe to call from several threads.
 using EstimateSampler = std::function<Eigen::VectorXd(Rng& rng)>;
+/// The same, adding the estimate into `out` (all zero on entry) over the entries it touches.
+using SparseEstimateSampler = std::function<void(Rng& rng, SparseEstimate& out)>;
+
+/// The most threads a check starts.
+inline constexpr int kMaxThreads = 1024;
 
 struct CheckOptions {
   long episodes = 20000;
-  long batches = 0;           ///< 0: clamp(4 dim, 50, 1000), at most episodes / 10
   std::uint64_t seed = 1;
   double alpha = 0.01;        ///< the test's false-alarm rate
-  int threads = 0;            ///< 0: every core
+  int threads = 0;            ///< 0: every core; at most kMaxThreads
   EstimatorOptions estimator;
-  std::function<void(long done, long total)> progress;  ///< called as batches finish (any thread)
+  std::function<void(long done, long total)> progress;  ///< episodes done of total, as batches finish (one thread at a time)
   void validate() const;      ///< throws std::invalid_argument naming the bad option
 };
 
@@ -41,24 +46,28 @@ struct CheckResult {
   double alpha = 0;
   Eigen::VectorXd truth;
   MeanTest test;
-  bool consistent = true;
+  Verdict verdict = Verdict::undecided;
+  bool consistent = false;          ///< verdict == consistent
   double variance_per_episode = 0;  ///< trace of the covariance of one estimate; +inf beyond a double
   double log10_variance_per_episode = 0;  ///< its log10, finite even then (−inf when it is 0)
   double seconds = 0;
   double episodes_per_second = 0;
 };
 
-/// The batch count used for `dim` parameters and `episodes` estimates.
-long default_batches(Eigen::Index dim, long episodes);
+/// The work batches of `episodes` episodes: their count depends on the episodes alone.
+long work_batches(long episodes);
 
-/// Batch means of options.episodes draws of `sample` in options.batches batches (rows).
-Eigen::MatrixXd sample_batch_means(const EstimateSampler& sample, Eigen::Index dim, const CheckOptions& options);
+/// The moments about `truth` of options.episodes draws of `sample`.
+EstimateMoments sample_moments(const SparseEstimateSampler& sample, const Eigen::VectorXd& truth,
+                               const CheckOptions& options);
+EstimateMoments sample_moments(const EstimateSampler& sample, const Eigen::VectorXd& truth, const CheckOptions& options);
 
-/// Tests batch means against `truth` at level options.alpha.
-CheckResult judge(const std::string& name, const Eigen::MatrixXd& batch_means, long estimates_per_batch,
-                  const Eigen::VectorXd& truth, const CheckOptions& options);
+/// Tests the moments' mean against their truth at level options.alpha.
+CheckResult judge(const std::string& name, const EstimateMoments& moments, const CheckOptions& options);
 
-/// Draws options.episodes samples in batches, judges their mean against `truth`, and times the run.
+/// Draws options.episodes samples, judges their mean against `truth`, and times the run.
+CheckResult run_check(const std::string& name, const SparseEstimateSampler& sample, const Eigen::VectorXd& truth,
+                      const CheckOptions& options);
 CheckResult run_check(const std::string& name, const EstimateSampler& sample, const Eigen::VectorXd& truth,
                       const CheckOptions& options);
 
@@ -68,8 +77,8 @@ long undiscounted_horizon(double gamma);
 
 /// The sampler of estimator `e` on a finite problem, with the exact critics of `solution`.
 /// Throws InputError when `e` does not apply (visitation needs gamma < 1).
-EstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
-                                 const EstimatorOptions& options);
+SparseEstimateSampler finite_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
+                                       const EstimatorOptions& options);
 
 /// Runs estimator `e` on a finite problem and judges it against solution.gradient.
 CheckResult check_estimator(const FiniteProblem& problem, const FiniteSolution& solution, Estimator e,
@@ -91,11 +100,11 @@ CheckResult check_estimator(const LqgProblem& problem, const LqgSolution& soluti
 Eigen::VectorXd upper_triangle(const Eigen::MatrixXd& M);
 
 /// Samples ψψᵀ at s ~ d, a ~ π and tests its mean against the exact Fisher matrix (upper
-/// triangle) with the same Hotelling test. Softmax policies, γ < 1, at most
+/// triangle) with the same test. Softmax policies, γ < 1, at most
 /// kMaxDenseFisherParameters parameters; otherwise throws InputError.
 CheckResult check_fisher(const FiniteProblem& problem, const FiniteSolution& solution, const CheckOptions& options);
 
-/// Judges estimates produced elsewhere (one per row), grouped into batches of consecutive rows.
+/// Judges estimates produced elsewhere, one per row (independent draws).
 CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options);
 
 }  // namespace pgtruth

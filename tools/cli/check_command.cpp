@@ -32,11 +32,14 @@ namespace {
 constexpr const char* kHelp =
     "Usage: pgtruth check CASE --estimator NAME [options]\n"
     "       pgtruth check CASE --all [options]\n"
-    "       pgtruth check CASE --estimates FILE.csv [--alpha A] [--batches B] [--json]\n"
+    "       pgtruth check CASE --estimates FILE.csv [--alpha A] [--json]\n"
     "       pgtruth check CASE --fisher [options]\n"
     "\n"
-    "Runs a sampled policy-gradient estimator on CASE and tests, with Hotelling's T^2 on batch\n"
-    "means, whether its mean equals the exact gradient. --estimates judges estimates produced by\n"
+    "Runs a sampled policy-gradient estimator on CASE and tests whether its mean equals the exact\n"
+    "gradient: Student's t on every coordinate and on 9 fixed directions (the gradient's and 8\n"
+    "random sign vectors), weighted Bonferroni, each used only where its skewness and kurtosis\n"
+    "certify the normal approximation at this budget; otherwise the verdict is 'undecided' with\n"
+    "the episodes a decision needs (exit 2). --estimates judges estimates produced by\n"
     "your own code instead: CSV, one estimate per row, one column per theta entry (a first row\n"
     "of names is a header); NaN, infinity, NUL bytes and lines over 4096 + 64 bytes per column\n"
     "are refused naming the line. A non-finite estimate or exact gradient is refused, never\n"
@@ -50,7 +53,8 @@ constexpr const char* kHelp =
     "  --fisher          sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix\n"
     "                    (finite MDPs, softmax, gamma < 1; components are its upper triangle)\n"
     "  --episodes N      episodes per estimator (default 20000)\n"
-    "  --batches B       batches for the test (default clamp(4 dim, 50, 1000))\n"
+    "  --max-episode-steps N  the cap on one episode's length (default 10000000); an episode\n"
+    "                    that reaches it ends the check (exit 2)\n"
     "  --seed S          root seed (default 1); the result is the same for any --threads\n"
     "  --alpha A         the test's false-alarm rate (default 0.01)\n"
     "  --lambda L        GAE's lambda (default 0.95)\n"
@@ -59,7 +63,7 @@ constexpr const char* kHelp =
     "\n"
     "Episodes of infinite-horizon problems end with probability 1 - gamma after each step, which\n"
     "makes every estimator except reinforce-rtg-undiscounted unbiased without truncation.\n"
-    "Exit codes: 0 consistent; 1 inconsistent; 2 bad input.\n";
+    "Exit codes: 0 consistent; 1 inconsistent; 2 bad input, or undecided.\n";
 
 struct Settings {
   CheckOptions options;
@@ -84,8 +88,7 @@ double parse_double(const ParsedArguments& args, const std::string& name, double
 Settings read_settings(const ParsedArguments& args) {
   Settings s;
   s.options.episodes = parse_long(args, "episodes", 20000, 20);
-  s.options.batches = parse_long(args, "batches", 0, 2);
-  if (s.options.batches > s.options.episodes) throw UsageError("--batches cannot exceed --episodes");
+  s.options.estimator.max_episode_steps = parse_long(args, "max-episode-steps", 10000000, 1);
   s.options.seed = static_cast<std::uint64_t>(parse_long(args, "seed", 1, 0));
   s.options.alpha = parse_double(args, "alpha", 0.01, 0.0, 1.0);
   s.options.estimator.lambda = args.has("lambda") ? parse_double(args, "lambda", 0.95, -1e-300, 1.0 + 1e-12) : 0.95;
@@ -95,7 +98,7 @@ Settings read_settings(const ParsedArguments& args) {
     auto lock = std::make_shared<std::mutex>();
     s.options.progress = [lock](long done, long total) {
       std::lock_guard<std::mutex> guard(*lock);
-      std::cerr << "\rbatches " << done << "/" << total << (done == total ? "\r              \r" : "") << std::flush;
+      std::cerr << "\repisodes " << done << "/" << total << (done == total ? "\r                              \r" : "") << std::flush;
     };
   }
   return s;
@@ -178,13 +181,23 @@ Target make_target(const Problem& loaded, const std::string& file, const CheckOp
   return t;
 }
 
-void print_result(std::ostream& out, const Target& target, const CheckResult& r, long batches) {
-  out << r.episodes << " estimates in " << batches << " batches, seed " << r.seed;
+/// The verdict as the reports print it.
+std::string verdict_words(const CheckResult& r, const std::string& truth_name) {
+  switch (r.verdict) {
+    case Verdict::consistent: return "consistent with " + truth_name;
+    case Verdict::inconsistent: return "INCONSISTENT with " + truth_name;
+    case Verdict::undecided: return "UNDECIDED: " + r.test.reason;
+  }
+  return "";
+}
+
+void print_result(std::ostream& out, const Target& target, const CheckResult& r) {
+  out << r.episodes << " estimates, seed " << r.seed;
   if (r.seconds > 0) out << "; " << num(r.seconds, 3) << " s (" << num(r.episodes_per_second, 3) << " episodes/s)";
-  out << "\n\n" << pad("component", 18) << pad("truth", 16) << pad("mean", 16) << pad("std. error", 14) << "z\n";
+  out << "\n\n" << pad("component", 18) << pad("truth", 16) << pad("mean", 16) << pad("std. error", 14) << "t\n";
   const Eigen::Index d = r.truth.size();
   const Eigen::Index shown = std::min<Eigen::Index>(d, 20);
-  // The components with the largest |z| first when there are many.
+  // The components with the largest |t| first when there are many.
   std::vector<Eigen::Index> order(static_cast<std::size_t>(d));
   for (Eigen::Index i = 0; i < d; ++i) order[static_cast<std::size_t>(i)] = i;
   if (d > shown)
@@ -195,36 +208,67 @@ void print_result(std::ostream& out, const Target& target, const CheckResult& r,
     out << pad(target.parameter(i), 18) << pad(num(r.truth(i), 10), 16) << pad(num(r.test.mean(i), 10), 16)
         << pad(num(r.test.standard_error(i), 3), 14) << num(r.test.z(i), 3) << "\n";
   }
-  if (d > shown) out << "... " << d - shown << " more components (the " << shown << " with the largest |z| are shown)\n";
-  out << "\nHotelling T^2 = " << num(r.test.t_squared, 4) << " on rank " << r.test.rank << " of " << d;
-  if (r.test.f_statistic > 0)
-    out << " (F = " << num(r.test.f_statistic, 4) << " with " << r.test.rank << " and " << r.test.batches - r.test.rank
-        << " degrees of freedom)";
-  if (r.test.null_space_deviation > 0 && r.test.p_value == 0.0)
-    out << "; the mean leaves the span of the estimates' variation by " << num(r.test.null_space_deviation, 3);
-  out << "\np-value " << num(r.test.p_value, 4) << " at alpha = " << num(r.alpha, 3) << ": "
-      << (r.consistent ? "consistent with " : "INCONSISTENT with ") << target.truth_name << "\n";
+  if (d > shown) out << "... " << d - shown << " more components (the " << shown << " with the largest |t| are shown)\n";
+  const MeanTest& t = r.test;
+  long random_admitted = 0;
+  for (const StatisticReport& u : t.directions) random_admitted += u.admitted && u.name != "gradient direction";
+  out << "\nTest: Student's t on " << t.coordinates_admitted << " of " << d << " coordinates and " << random_admitted
+      << " of " << kRandomDirections << " random directions, those whose skewness and kurtosis certify the normal\n"
+      << "approximation (Edgeworth tail error <= " << num(kTailTolerance, 2) << "; " << t.coordinates_varying
+      << " coordinates varied at all)";
+  for (const StatisticReport& u : t.directions)
+    if (u.name == "gradient direction")
+      out << ";\ngradient direction: t = " << num(u.t, 3) << ", skewness " << num(u.skewness, 3) << ", excess kurtosis "
+          << num(u.kurtosis, 3) << ", tail error " << num(u.tail_error, 2) << (u.admitted ? " (admitted)" : " (not admitted)");
+  if (!t.worst.name.empty()) out << ";\nsmallest p/weight: " << t.worst.name << " (t = " << num(t.worst.t, 4) << ")";
+  out << "\np-value " << num(t.p_value, 4) << " at alpha = " << num(r.alpha, 3) << ": " << verdict_words(r, target.truth_name)
+      << "\n";
   out << "variance per episode (trace of the covariance of one estimate): " << figure(r.variance_per_episode, r.log10_variance_per_episode, 6) << "\n";
+}
+
+nlohmann::ordered_json statistic_json(const StatisticReport& u) {
+  return {{"name", u.name},       {"t", u.t},
+          {"skewness", u.skewness}, {"excess_kurtosis", u.kurtosis},
+          {"tail_error", u.tail_error}, {"admitted", u.admitted},
+          {"p_value", u.p_value},   {"weight", u.weight},
+          {"episodes_needed", u.episodes_needed}};
 }
 
 nlohmann::ordered_json result_json(const CheckResult& r) {
   const auto vec = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-  return {{"estimator", r.estimator},
-          {"episodes", r.episodes},
-          {"seed", r.seed},
-          {"batches", r.test.batches},
-          {"truth", vec(r.truth)},
-          {"mean", vec(r.test.mean)},
-          {"stderr", vec(r.test.standard_error)},
-          {"z", vec(r.test.z)},
-          {"t_squared", r.test.t_squared},
-          {"rank", r.test.rank},
-          {"p_value", r.test.p_value},
-          {"alpha", r.alpha},
-          {"verdict", r.consistent ? "consistent" : "inconsistent"},
-          {"variance_per_episode", json_figure(r.variance_per_episode, r.log10_variance_per_episode)},
-          {"seconds", r.seconds},
-          {"episodes_per_second", r.episodes_per_second}};
+  const MeanTest& t = r.test;
+  nlohmann::ordered_json directions = nlohmann::ordered_json::array();
+  for (const StatisticReport& u : t.directions) directions.push_back(statistic_json(u));
+  nlohmann::ordered_json j = {{"estimator", r.estimator},
+                              {"episodes", r.episodes},
+                              {"seed", r.seed},
+                              {"truth", vec(r.truth)},
+                              {"mean", vec(t.mean)},
+                              {"stderr", vec(t.standard_error)},
+                              {"t", vec(t.z)},
+                              {"p_value", t.p_value},
+                              {"alpha", r.alpha},
+                              {"verdict", verdict_name(r.verdict)},
+                              {"test",
+                               {{"statistic", "Student's t per coordinate and direction, weighted Bonferroni"},
+                                {"tail_tolerance", kTailTolerance},
+                                {"coordinates", r.truth.size()},
+                                {"coordinates_varying", t.coordinates_varying},
+                                {"coordinates_admitted", t.coordinates_admitted},
+                                {"random_directions_seed", Directions::kSeed},
+                                {"directions", directions},
+                                {"smallest", t.worst.name.empty() ? nlohmann::ordered_json() : statistic_json(t.worst)}}},
+                              {"variance_per_episode", json_figure(r.variance_per_episode, r.log10_variance_per_episode)},
+                              {"seconds", r.seconds},
+                              {"episodes_per_second", r.episodes_per_second}};
+  if (r.verdict == Verdict::undecided) j["reason"] = t.reason, j["episodes_needed"] = t.episodes_needed;
+  return j;
+}
+
+/// The exit code of a verdict; an undecided one ends with its reason on stderr (exit 2).
+int finish(const CheckResult& r) {
+  if (r.verdict == Verdict::undecided) throw IllPosedError("", "check undecided: " + r.test.reason);
+  return r.verdict == Verdict::consistent ? 0 : 1;
 }
 
 /// The longest line read_estimates accepts: 64 bytes per column and 4 KiB more, ample for
@@ -323,7 +367,16 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
   }
   const CheckResult& reference = rows.front().r;
   bool failed = false;
-  for (const Row& row : rows) failed = failed || (!row.biased && !row.r.consistent);
+  const Row* undecided = nullptr;
+  for (const Row& row : rows) {
+    failed = failed || (!row.biased && row.r.verdict == Verdict::inconsistent);
+    if (!row.biased && row.r.verdict == Verdict::undecided && !undecided) undecided = &row;
+  }
+  const auto code = [&] {
+    if (failed) return 1;
+    if (undecided) throw IllPosedError("", "check undecided for " + undecided->name + ": " + undecided->r.test.reason);
+    return 0;
+  };
   if (s.json) {
     nlohmann::ordered_json j = {{"case", file}, {"episodes", s.options.episodes}, {"seed", s.options.seed},
                                 {"alpha", s.options.alpha}, {"estimators", nlohmann::ordered_json::array()}};
@@ -334,7 +387,7 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
       j["estimators"].push_back(e);
     }
     out << j.dump(1) << "\n";
-    return failed ? 1 : 0;
+    return code();
   }
   out << "pgtruth check --all: " << target.title << "\n"
       << s.options.episodes << " episodes per estimator, seed " << s.options.seed << ", alpha " << num(s.options.alpha, 3)
@@ -342,13 +395,20 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
       << pad("estimator", 28) << pad("verdict", 15) << pad("p-value", 11) << pad("variance/episode", 18)
       << pad("rel. efficiency", 17) << "episodes/s\n";
   for (const Row& row : rows)
-    out << pad(row.name, 28) << pad(row.r.consistent ? "consistent" : (row.biased ? "biased (known)" : "INCONSISTENT"), 15)
+    out << pad(row.name, 28)
+        << pad(row.r.consistent ? "consistent"
+               : row.biased     ? "biased (known)"
+               : row.r.verdict == Verdict::undecided ? "UNDECIDED"
+                                                     : "INCONSISTENT",
+               15)
         << pad(num(row.r.test.p_value, 3), 11) << pad(figure(row.r.variance_per_episode, row.r.log10_variance_per_episode, 5), 18)
         << pad(figure(relative_efficiency(reference, row.r), log10_relative_efficiency(reference, row.r), 4), 17) << num(row.r.episodes_per_second, 3) << "\n";
   out << "\n"
-      << (failed ? "an estimator expected to be unbiased is INCONSISTENT" : "every estimator expected to be unbiased is consistent")
+      << (failed      ? "an estimator expected to be unbiased is INCONSISTENT"
+          : undecided ? "an estimator expected to be unbiased is UNDECIDED at this budget"
+                      : "every estimator expected to be unbiased is consistent")
       << "\n";
-  return failed ? 1 : 0;
+  return code();
 }
 
 int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file, const Settings& s) {
@@ -358,7 +418,7 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
   const CheckResult r = check_fisher(*problem, solution, s.options);
   if (s.json) {
     out << result_json(r).dump(1) << "\n";
-    return r.consistent ? 0 : 1;
+    return finish(r);
   }
   Target target;
   target.title = problem->name.empty() ? file : problem->name + " (" + file + ")";
@@ -370,13 +430,13 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
     return "F[" + parameter_name(*problem, i) + "," + parameter_name(*problem, i + k) + "]";
   };
   out << "pgtruth check --fisher: psi psi' at s ~ d, a ~ pi on " << target.title << "\n";
-  print_result(out, target, r, r.test.batches);
-  return r.consistent ? 0 : 1;
+  print_result(out, target, r);
+  return finish(r);
 }
 
 int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
   const ParsedArguments args = parse_arguments(
-      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"batches", true}, {"seed", true},
+      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"max-episode-steps", true}, {"seed", true},
             {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
@@ -410,9 +470,9 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
       out << result_json(r).dump(1) << "\n";
     } else {
       out << "pgtruth check: " << r.estimator << " on " << target.title << "\n";
-      print_result(out, target, r, r.test.batches);
+      print_result(out, target, r);
     }
-    return r.consistent ? 0 : 1;
+    return finish(r);
   } catch (Error& e) {
     if (e.source().empty()) e.set_source(file);
     throw;

@@ -82,14 +82,13 @@ Page discount_bias(const TeachOptions& options) {
     const FiniteSolution solution = solve(problem.mdp, problem.policy);
     const Eigen::VectorXd expected = undiscounted_estimator_mean(problem, solution.policy);
     CheckOptions check = check_options(options, episodes);
-    const Index dim = problem.policy.num_parameters();
-    check.batches = default_batches(dim, episodes);
-    const EstimateSampler sampler =
+    const SparseEstimateSampler sampler =
         finite_estimator(problem, solution, Estimator::reinforce_rtg_undiscounted, check.estimator);
-    const Eigen::MatrixXd means = sample_batch_means(sampler, dim, check);
-    const long per_batch = episodes / check.batches;
-    const CheckResult vs_expected = judge("reinforce-rtg-undiscounted", means, per_batch, expected, check);
-    const CheckResult vs_exact = judge("reinforce-rtg-undiscounted", means, per_batch, solution.gradient, check);
+    // The same draws (same seed) judged against each mean.
+    const CheckResult vs_expected =
+        judge("reinforce-rtg-undiscounted", sample_moments(sampler, expected, check), check);
+    const CheckResult vs_exact =
+        judge("reinforce-rtg-undiscounted", sample_moments(sampler, solution.gradient, check), check);
     const double cosine = expected.dot(solution.gradient) / (expected.norm() * solution.gradient.norm());
     const double relative_bias = (expected - solution.gradient).norm() / solution.gradient.norm();
     rows.push_back({cell(gamma), cell(solution.gradient(0)), cell(expected(0)),

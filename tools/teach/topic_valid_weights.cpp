@@ -21,7 +21,7 @@ Page valid_weights(const TeachOptions& options) {
   };
   const std::vector<std::pair<std::string, std::string>> cases = {{"short-corridor.json", "corridor"},
                                                                   {"slippery-gridworld.json", "gridworld"}};
-  constexpr long episodes = 20000;
+  constexpr long episodes = 50000;
 
   Page page("valid-weights", "The valid weights of the score function", options);
   page.data.update(nlohmann::json{{"episodes", episodes}});
@@ -31,8 +31,8 @@ Page valid_weights(const TeachOptions& options) {
       "exact gradient, and very different variances (Schulman et al. 2016, *High-dimensional continuous "
       "control using generalized advantage estimation*, §2, lists them). Each row below ran " +
       std::to_string(episodes) +
-      " episodes; the p-value tests the sampled mean against the exact gradient (Hotelling's T² on batch "
-      "means), and the relative efficiency is the variance of the full-return estimator divided by the "
+      " episodes; the p-value tests the sampled mean against the exact gradient (`pgtruth check`'s "
+      "calibrated test: Student's t per coordinate and along fixed directions), and the relative efficiency is the variance of the full-return estimator divided by the "
       "row's.\n\n";
 
   nlohmann::json series = nlohmann::json::array();
@@ -52,13 +52,13 @@ Page valid_weights(const TeachOptions& options) {
       const double efficiency = reference / r.variance_per_episode;
       relative.push_back(r.variance_per_episode / reference);
       rows.push_back({std::string("`") + estimator_name(w.estimator) + "`", w.weight, cell(r.variance_per_episode),
-                      cell(efficiency, 3), cell(r.test.p_value, 2), r.consistent ? "consistent" : "inconsistent"});
+                      cell(efficiency, 3), cell(r.test.p_value, 2), verdict_name(r.verdict)});
       table.push_back({{"estimator", estimator_name(w.estimator)},
                        {"variance_per_episode", r.variance_per_episode},
                        {"relative_efficiency", efficiency},
                        {"p_value", r.test.p_value},
                        {"alpha", r.alpha},
-                       {"verdict", r.consistent ? "consistent" : "inconsistent"},
+                       {"verdict", verdict_name(r.verdict)},
                        {"mean", to_json(r.test.mean)},
                        {"truth", to_json(r.truth)}});
     }
