@@ -230,16 +230,26 @@ const char* verdict_name(Verdict v) {
 
 namespace {
 
-/// The relative error of Student's t tail at x for n values of skewness γ and excess
-/// kurtosis κ, from the n⁻¹ term of the Edgeworth expansion (Hall 1992, §2.6), its kurtosis
-/// term taken in absolute value.
-double tail_error(double x, double skewness, double kurtosis, long n) {
+/// The n⁻¹ term of the Edgeworth expansion of Student's t tail at x (Hall 1992, §2.6), relative
+/// to the tail, for n values of skewness γ and excess kurtosis κ: the skewness part inflates the
+/// tail, the kurtosis part (for x² > 3) deflates it.
+struct TailTerms {
+  double skewness = 0, kurtosis = 0;
+  double error() const { return skewness - kurtosis; }
+  /// The expansion is trusted where its tail error is within the tolerance and its kurtosis
+  /// part is itself small: a large one (a coordinate moved by a handful of estimates) is the
+  /// sign that the n⁻² terms, not this one, decide the tail.
+  bool certified() const { return error() <= kTailErrorLimit && kurtosis <= kKurtosisTermLimit; }
+  /// What Student's t p-value is multiplied by.
+  double p_factor() const { return 1.0 + kTailMargin + 2.0 * std::max(error(), 0.0); }
+};
+
+TailTerms tail_terms(double x, double skewness, double kurtosis, long n) {
   const boost::math::normal_distribution<double> N;
   const double upper = boost::math::cdf(boost::math::complement(N, x));
-  const double mills = upper > 0 ? x * boost::math::pdf(N, x) / upper : x * x + 1.0;
+  const double mills = (upper > 0 ? x * boost::math::pdf(N, x) / upper : x * x + 1.0) / static_cast<double>(n);
   const double x2 = x * x;
-  return mills * (skewness * skewness * (x2 * x2 + 2.0 * x2 - 3.0) / 18.0 - kurtosis * (x2 - 3.0) / 12.0) /
-         static_cast<double>(n);
+  return {mills * skewness * skewness * (x2 * x2 + 2.0 * x2 - 3.0) / 18.0, mills * kurtosis * (x2 - 3.0) / 12.0};
 }
 
 /// Judges one statistic from its moments; `critical` is t's critical value at its level.
@@ -260,13 +270,16 @@ StatisticReport judge_statistic(std::string name, const PowerSums::Moments& m, l
   r.t = m.mean / se;
   r.skewness = m.skewness;
   r.kurtosis = m.kurtosis;
-  r.tail_error = tail_error(critical, m.skewness, m.kurtosis, n);
-  r.admitted = n >= 20 && r.tail_error <= kTailTolerance;
+  const TailTerms tail = tail_terms(critical, m.skewness, m.kurtosis, n);
+  r.tail_error = tail.error();
+  r.admitted = n >= 20 && tail.certified();
   if (r.admitted) {
     const boost::math::students_t_distribution<double> T(static_cast<double>(n - 1));
-    r.p_value = std::min(1.0, (1.0 + kTailTolerance) * 2.0 * boost::math::cdf(boost::math::complement(T, std::abs(r.t))));
+    r.p_value = std::min(1.0, tail.p_factor() * 2.0 * boost::math::cdf(boost::math::complement(T, std::abs(r.t))));
   } else {
-    const double needed = std::ceil(static_cast<double>(std::max(n, 20L)) * std::max(1.0, r.tail_error / kTailTolerance));
+    // Both terms fall as 1/n: the estimates at which both pass.
+    const double factor = std::max({1.0, tail.error() / kTailErrorLimit, tail.kurtosis / kKurtosisTermLimit});
+    const double needed = std::ceil(static_cast<double>(std::max(n, 20L)) * factor);
     r.episodes_needed = needed < 9e18 ? static_cast<long>(needed) : std::numeric_limits<long>::max();
   }
   return r;
@@ -291,8 +304,9 @@ MeanTest test_mean(const EstimateMoments& moments, double alpha) {
   t.estimates = n;
   t.alpha = alpha;
   const boost::math::students_t_distribution<double> T(static_cast<double>(n - 1));
+  // The guard's x: t's critical value with the largest p factor, a little beyond any decision's.
   const auto critical = [&](double weight) {
-    const double level = alpha * weight / (1.0 + kTailTolerance);
+    const double level = alpha * weight / (1.0 + kTailMargin + 2.0 * kTailErrorLimit);
     return boost::math::quantile(boost::math::complement(T, level / 2.0));
   };
   const double truth_scale = mu.size() ? mu.stableNorm() : 0.0;
@@ -333,11 +347,11 @@ MeanTest test_mean(const EstimateMoments& moments, double alpha) {
     if (!m.resolved) continue;
     ++t.coordinates_varying;
     trace += std::ldexp(static_cast<long double>(m.variance), 2 * m.exponent);
-    const double tail = tail_error(xc, m.skewness, m.kurtosis, n);
-    if (n < 20 || tail > kTailTolerance) continue;  // not admitted
+    const TailTerms tail = tail_terms(xc, m.skewness, m.kurtosis, n);
+    if (n < 20 || !tail.certified()) continue;  // not admitted
     ++t.coordinates_admitted;
-    const double p = std::min(1.0, (1.0 + kTailTolerance) * 2.0 *
-                                       boost::math::cdf(boost::math::complement(T, std::abs(t.z(j)))));
+    const double p =
+        std::min(1.0, tail.p_factor() * 2.0 * boost::math::cdf(boost::math::complement(T, std::abs(t.z(j)))));
     if (p / wc < best) {
       best = p / wc;
       t.worst = judge_statistic("coordinate " + std::to_string(j), m, n, wc, xc);

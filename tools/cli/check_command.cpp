@@ -214,7 +214,7 @@ void print_result(std::ostream& out, const Target& target, const CheckResult& r)
   for (const StatisticReport& u : t.directions) random_admitted += u.admitted && u.name != "gradient direction";
   out << "\nTest: Student's t on " << t.coordinates_admitted << " of " << d << " coordinates and " << random_admitted
       << " of " << kRandomDirections << " random directions, those whose skewness and kurtosis certify the normal\n"
-      << "approximation (Edgeworth tail error <= " << num(kTailTolerance, 2) << "; " << t.coordinates_varying
+      << "approximation (Edgeworth tail error <= " << num(kTailErrorLimit, 2) << "; " << t.coordinates_varying
       << " coordinates varied at all)";
   for (const StatisticReport& u : t.directions)
     if (u.name == "gradient direction")
@@ -251,7 +251,8 @@ nlohmann::ordered_json result_json(const CheckResult& r) {
                               {"verdict", verdict_name(r.verdict)},
                               {"test",
                                {{"statistic", "Student's t per coordinate and direction, weighted Bonferroni"},
-                                {"tail_tolerance", kTailTolerance},
+                                {"tail_error_limit", kTailErrorLimit},
+                                {"kurtosis_term_limit", kKurtosisTermLimit},
                                 {"coordinates", r.truth.size()},
                                 {"coordinates_varying", t.coordinates_varying},
                                 {"coordinates_admitted", t.coordinates_admitted},
