@@ -25,14 +25,14 @@ int main(int argc, char** argv) {
   for (const char* name : {"short-corridor.json", "slippery-gridworld.json"}) {
     const auto problem = std::get<FiniteProblem>(load_problem(dir + "/" + name));
     const FiniteSolution solution = solve(problem.mdp, problem.policy);
-    const EstimateSampler sample = finite_estimator(problem, solution, Estimator::reinforce_rtg, {});
+    const SparseEstimateSampler sample = finite_estimator(problem, solution, Estimator::reinforce_rtg, {});
     double single = 0;
     for (int threads : {1, 2}) {
       CheckOptions options;
       options.episodes = episodes;
       options.threads = threads;
       const auto t0 = std::chrono::steady_clock::now();
-      sample_batch_means(sample, problem.policy.num_parameters(), options);
+      sample_moments(sample, solution.gradient, options);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double steps = static_cast<double>(episodes) * solution.expected_length / seconds;
       if (threads == 1) single = steps;
