@@ -55,8 +55,8 @@ double peak_rss_mb() {
 }  // namespace
 
 TEST_CASE("check at real size: a 10^4-state gridworld (40 000 parameters) in bounded memory, and a planted bug caught") {
-  // Before the streaming test, Hotelling's T^2 needed a 40 000 x 40 000 covariance (12.8 GB);
-  // now the memory is O(threads x dim theta): the whole test process stays under 400 MB.
+  // Hotelling's T^2 would need a 40 000 x 40 000 covariance (12.8 GB); the test's memory is
+  // O(threads x dim theta): the whole test process stays under 400 MB.
   const FiniteProblem p = test::load_case("gridworld-100x100.json");
   const FiniteSolution sol = solve(p.mdp, p.policy);
   REQUIRE(p.policy.num_parameters() == 40000);

@@ -113,7 +113,7 @@ std::vector<Visit> rollout(const FiniteProblem& p, const FiniteSolution& sol, Rn
 bool caught(const FiniteSolution& sol, const EstimateSampler& broken) {
   const CheckOptions options;  // the default budget
   const CheckResult r = judge("broken", sample_moments(broken, sol.gradient, options), options);
-  MESSAGE("p-value " << r.test.p_value << ", " << std::string(verdict_name(r.verdict)));
+  MESSAGE("p-value " << r.test.p_value << ", " << std::string(verdict_name(r.verdict)) << ", smallest p/weight: " << r.test.worst.name << ", gradient direction t = " << r.test.directions.front().t);
   return r.verdict == Verdict::inconsistent;
 }
 
