@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pgtruth/error.hpp"
+#include "symmetric_pseudo_inverse.hpp"
 
 namespace pgtruth {
 namespace {
@@ -199,21 +200,11 @@ PseudoInverseSolution pseudo_inverse_solve(const BlockDiagonalMatrix& F, const E
                                            Index terms, Index max_rank) {
   assert(b.size() == F.dim);
   PseudoInverseSolution out{Eigen::VectorXd::Zero(F.dim), 0};
-  constexpr double eps = std::numeric_limits<double>::epsilon();
   for (std::size_t i = 0; i < F.block.size(); ++i) {
-    const Eigen::MatrixXd& M = F.block[i];
-    const Index n = M.rows();
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(M);
-    assert(eig.info() == Eigen::Success);
-    const Eigen::VectorXd& lambda = eig.eigenvalues();
-    const double largest = lambda.cwiseAbs().maxCoeff();
-    if (!(largest > 0.0)) continue;
-    const double tol = static_cast<double>(std::max(n, terms)) * 8.0 * eps * largest;
-    const Eigen::VectorXd c = eig.eigenvectors().transpose() * b.segment(F.offset[i], n);
-    Eigen::VectorXd y = Eigen::VectorXd::Zero(n);
-    for (Index k = n - 1; k >= 0 && out.rank < max_rank; --k)  // eigenvalues in increasing order
-      if (lambda(k) > tol) y(k) = c(k) / lambda(k), ++out.rank;
-    out.x.segment(F.offset[i], n) = eig.eigenvectors() * y;
+    const Index n = F.block[i].rows();
+    const detail::SymmetricPseudoInverse inverse = detail::symmetric_pseudo_inverse(F.block[i], terms, max_rank - out.rank);
+    out.x.segment(F.offset[i], n) = inverse.solve(b.segment(F.offset[i], n));
+    out.rank += inverse.rank;
   }
   return out;
 }

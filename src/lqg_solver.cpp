@@ -11,8 +11,9 @@
 #include <type_traits>
 
 #include "lqg_double_double.hpp"
+#include "symmetric_pseudo_inverse.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/finite_solver.hpp"  // kMaxDenseFisherParameters
+#include "pgtruth/dense_limits.hpp"
 #include "pgtruth/lyapunov.hpp"
 #include "pgtruth/riccati.hpp"
 
@@ -319,15 +320,10 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
           for (Eigen::Index k = 0; k < m; ++k) F.block(i * n, k * n, n, n) = Sigma_inv(i, k) * Xbar;
         out.fisher = F;
       }
-      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> moment(Xbar);
-      const double tol = 64.0 * static_cast<double>(n) * 2.2e-16 * moment.eigenvalues().cwiseAbs().maxCoeff();
-      Eigen::VectorXd inverse = Eigen::VectorXd::Zero(n);
-      Eigen::Index rank = 0;
-      for (Eigen::Index k = 0; k < n; ++k)
-        if (moment.eigenvalues()(k) > tol) inverse(k) = 1.0 / moment.eigenvalues()(k), ++rank;
-      const Eigen::MatrixXd Xbar_pinv = moment.eigenvectors() * inverse.asDiagonal() * moment.eigenvectors().transpose();
-      out.natural_gradient = p.Sigma * out.gradient * Xbar_pinv;
-      out.fisher_rank = m * rank;
+      // X̄ comes from a Lyapunov solve: its rounding is that of about 8n products per entry.
+      const detail::SymmetricPseudoInverse Xbar_pinv = detail::symmetric_pseudo_inverse(Xbar, 8 * n);
+      out.natural_gradient = p.Sigma * out.gradient * Xbar_pinv.matrix();
+      out.fisher_rank = m * Xbar_pinv.rank;
     }
   }
 

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 
+#include "pgtruth/dense_limits.hpp"
 #include "pgtruth/finite_mdp.hpp"
 #include "pgtruth/finite_policy.hpp"
 
@@ -110,9 +111,6 @@ struct FiniteSolution {
   std::vector<Index> undefined_states;
   LinearSolveSummary summary;
 };
-
-/// Largest number of parameters for which solve() forms the dense Fisher matrix.
-inline constexpr Index kMaxDenseFisherParameters = 4096;
 
 /// Evaluates pi exactly and differentiates J (see the file comment).
 FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
