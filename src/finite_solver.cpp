@@ -258,9 +258,15 @@ void require_representable(const FiniteSolution& out, const FinitePolicy& policy
   }
   if (!out.occupancy.allFinite()) fail("occupancy", false);
   const bool large_features = linear && policy.features.size() && policy.features.cwiseAbs().maxCoeff() > 1e150;
-  if (!out.gradient.allFinite()) fail("gradient", large_features);
-  if (out.fisher && !out.fisher->allFinite()) fail("Fisher matrix", linear);
-  if (out.natural_gradient && !out.natural_gradient->allFinite()) fail("natural gradient", linear);
+  // NaN marks an entry made undefined by a state of undefined value (gamma = 1); elsewhere a
+  // NaN can only come from an overflow (inf - inf), and an infinity always does.
+  const bool undefined_allowed = !out.undefined_states.empty();
+  const auto overflows = [undefined_allowed](const auto& x) {
+    return x.array().isInf().any() || (!undefined_allowed && x.array().isNaN().any());
+  };
+  if (overflows(out.gradient)) fail("gradient", large_features);
+  if (out.fisher && overflows(*out.fisher)) fail("Fisher matrix", linear);
+  if (out.natural_gradient && overflows(*out.natural_gradient)) fail("natural gradient", linear);
 }
 
 }  // namespace

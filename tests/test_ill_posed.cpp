@@ -63,6 +63,21 @@ TEST_CASE("gamma = 1: states unreachable from start that never terminate get und
   CHECK(json.find("null") != std::string::npos);
 }
 
+TEST_CASE("gamma = 1: an action never taken that leads to a state that never terminates leaves its entry undefined") {
+  // From state 0 the policy always takes action 0 (to the terminal state 2); action 1 would
+  // enter state 1, which loops forever at reward -1. J = 0 and dJ/dpi(0|0) = 0 are defined;
+  // dJ/dpi(1|0) = q(0, 1) is not, and must come back as NaN (null), not as an overflow refusal.
+  const FiniteProblem p = test::parse_finite(R"({"problem": "finite", "gamma": 1, "states": 3, "actions": 2,
+    "start": [1, 0, 0], "terminal": [2],
+    "P": [[[0, 0, 1], [0, 1, 0]], [[0, 1, 0], [0, 1, 0]], [[0, 0, 1], [0, 0, 1]]],
+    "R": [[0, 0], [-1, -1], [0, 0]], "policy": {"type": "direct", "theta": [[1, 0], [0.5, 0.5]]}})");
+  const FiniteSolution sol = solve(p.mdp, p.policy);
+  CHECK(sol.J == 0.0);
+  REQUIRE(sol.undefined_states.size() == 1);
+  CHECK(sol.gradient(0) == 0.0);
+  CHECK(std::isnan(sol.gradient(1)));
+}
+
 TEST_CASE("a near-singular Bellman system is reported as ill-conditioned, not solved") {
   SUBCASE("gamma = 1 - 1e-15: cond(I - gamma P) ~ 2e15") {
     const FiniteProblem p = test::parse_finite(R"({"problem": "finite", "gamma": 0.999999999999999,
