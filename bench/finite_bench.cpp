@@ -23,7 +23,7 @@ using namespace pgtruth;
 
 namespace {
 
-/// The spec's gridworld dynamics (problem-format.md, "Generated problems"), W x W cells.
+/// The spec's gridworld dynamics (docs/file-format.md, "Generated problems"), W x W cells.
 FiniteMdp gridworld(Index W, double slip, double gamma) {
   FiniteMdp m;
   const Index S = W * W, A = 4;

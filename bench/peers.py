@@ -52,7 +52,7 @@ import numpy as np
 
 
 # ---------------------------------------------------------------------------------------------
-# Finite MDPs: the spec's gridworld generator (problem-format.md, section 1)
+# Finite MDPs: the spec's gridworld generator (docs/file-format.md, section 1)
 # ---------------------------------------------------------------------------------------------
 
 def gridworld_moves(width, height):
@@ -174,7 +174,7 @@ FINITE_PEERS = {"scipy splu": finite_scipy_splu, "scipy bicgstab": finite_scipy_
 
 
 # ---------------------------------------------------------------------------------------------
-# LQG (problem-format.md, section 2)
+# LQG (docs/file-format.md, section 2)
 # ---------------------------------------------------------------------------------------------
 
 def random_lqg(n, seed):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a slippery gridworld in the dense form of the spec (problem-format.md, section 1).
+"""Writes a slippery gridworld in the dense form of the spec (docs/file-format.md, section 1).
 
 The dynamics are those of the spec's gridworld generator: with probability 1 - slip the
 intended move happens, with probability slip one of the four moves is drawn uniformly (the

@@ -32,7 +32,7 @@ class Error : public std::exception {
   std::string line_;
 };
 
-/// The problem file does not follow the spec (../shared/spec/problem-format.md).
+/// The problem file does not follow the spec (docs/file-format.md).
 class InputError : public Error {
  public:
   using Error::Error;

@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// Reading problem files (../shared/spec/problem-format.md). Every fault in a file is an
+/// Reading problem files (docs/file-format.md, "the spec"). Every fault in a file is an
 /// InputError whose pointer names the value at fault and whose source names the file.
 
 #include <filesystem>

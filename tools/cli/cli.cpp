@@ -39,7 +39,7 @@ void print_usage(std::ostream& out) {
       << "  --version   print the version\n\n"
       << "Exit codes: 0 success; 2 bad input or usage (one line on stderr naming the file and the\n"
       << "JSON path); 3 internal error (a bug in pgtruth).\n"
-      << "Problem files: see README.md and the spec, problem-format.md.\n";
+      << "Problem files and outputs: docs/file-format.md.\n";
 }
 
 const Command* find_command(const std::string& name) {

@@ -25,7 +25,7 @@ constexpr const char* kHelp =
     "matrix and the natural gradient. Prints a summary for a person unless --json is given.\n"
     "\n"
     "Options:\n"
-    "  --json          print one JSON object with the keys of the spec (problem-format.md)\n"
+    "  --json          print one JSON object with the keys of docs/file-format.md\n"
     "  --keys K1,K2    print only these keys as JSON (implies --json), e.g. --keys J,gradient\n"
     "  --rows N        rows of the summary's tables (default 20); the rest is elided\n"
     "  --solver S      finite MDPs: auto (default: sparse LU up to 5000 non-terminal states and\n"
