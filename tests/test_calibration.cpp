@@ -1,7 +1,7 @@
 // The checker's false alarms over many seeds: a calibration matrix over shipped cases (light-
 // and heavy-tailed, finite and LQG), every applicable unbiased estimator and small budgets,
 // and the checker at real size (40 000 parameters) in bounded memory. The full matrix, with
-// 200 seeds and budgets to 20 000, is tools/calibrate (docs/check-test.md).
+// 100 seeds and budgets to 20 000, is tools/calibrate (docs/check-test.md).
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 

@@ -48,7 +48,7 @@ struct FiniteSolveOptions {
   LinearSolver linear_solver = LinearSolver::automatic;
   /// automatic: iterative beyond this many unknowns. On the spec's gridworld the multigrid path
   /// is faster from about 2 000 unknowns on (at 5 000: 7 ms against 10); up to 5 000 the direct
-  /// path is kept for its exact condition number and smaller residuals (README, Benchmarks).
+  /// path is kept for its exact condition number and smaller residuals (docs/benchmarks.md).
   Index iterative_above = 5000;
   double iterative_tolerance = 1e-13; ///< relative backward error each Krylov solve must reach
   /// Refuse when LinearSolveSummary::condition exceeds this: the refinement of the solutions in

@@ -84,7 +84,7 @@ struct LqgSolveOptions {
   /// Steps of iterative refinement of P, the value matrix that J and q come from
   /// (DiscreteLyapunovSolver::solve). One step lowers its residual 18 to 30 times for about
   /// 1.4 times the time of the solve at n = 500; the state moment X is not refined, as a
-  /// second step would bring the solve level with scipy's at n = 500 (README, Benchmarks).
+  /// second step would bring the solve level with scipy's at n = 500 (docs/benchmarks.md).
   int value_refinements = 1;
   /// Up to this n the Stein residuals, J and the gradient are formed in double-double and P,
   /// X refined until their residuals stop halving; above it in double, with P refined
