@@ -140,7 +140,7 @@ TEST_CASE("finite: the sparse row-by-row comparison of P_S and P_D equals a dens
 }
 
 TEST_CASE("finite: equivalence on a 300 x 300 gridworld runs in memory linear in its transitions") {
-  // Dense S x S transition matrices would take 2 x (9e4)^2 x 8 bytes = 130 GB here (the command
+  // Dense S x S matrices (P_S, P_D, their difference) would take 3 x (9e4)^2 x 8 bytes = 194 GB (the command
   // ended in exit 3 before the comparison was made sparse). The bound: 200 bytes per outcome of
   // the file's MDP (about 2.5 times the 80 measured at 10^6 states, docs/equivalence-sparse.md),
   // on the growth of the peak resident set over the solve of both formulations and the report.
