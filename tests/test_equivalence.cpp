@@ -82,6 +82,30 @@ TEST_CASE("LQG: perturbing one side of one identity by 1e-6 is reported as a fai
   }
 }
 
+TEST_CASE("LQG: identities between differences are judged against the size of their operands") {
+  // Found by the mutation test: with x0's mean at 1e9 (J about 3e19) J_S - J_D = tr(R Sigma)/(1 - gamma)
+  // = 5.07 cancels in double precision, and W = 1e9 leaves Q_S - Q_D off by 5e-7 in 1.8e10;
+  // against the size of the difference both were reported as failures. Tolerance: the
+  // identity's own rule, deviation <= 1e-9 max(1, largest operand).
+  SUBCASE("x0's mean at 1e9") {
+    auto problem = std::get<LqgProblem>(load_problem(test::case_path("three-state-stochastic.json")));
+    problem.x0_mean(2) = 1e9;
+    const LqgPair pair = solve_both_formulations(problem);
+    const EquivalenceReport r = lqg_equivalence(pair);
+    for (const Identity& i : r.identities) {
+      CAPTURE(i.name);
+      CHECK(i.holds());
+    }
+    CHECK(r.identities[3].scale >= std::max(std::abs(pair.S.J), std::abs(pair.D.J)));  // J_S - J_D
+  }
+  SUBCASE("W = 1e9") {
+    auto problem = std::get<LqgProblem>(load_problem(test::case_path("scalar-lqr-stochastic.json")));
+    problem.W(0, 0) = 1e9;
+    const EquivalenceReport r = lqg_equivalence(solve_both_formulations(problem));
+    CHECK(r.all_hold());
+  }
+}
+
 TEST_CASE("finite MDPs (Theorem 1): the D-MDP of eq. 47 has the same transitions, values, visitation and gradient") {
   for (const std::string& name : test::shipped_cases()) {
     CAPTURE(name);
@@ -91,6 +115,23 @@ TEST_CASE("finite MDPs (Theorem 1): the D-MDP of eq. 47 has the same transitions
     const EquivalenceReport r = finite_equivalence(problem, pair);
     CHECK(r.identities.size() == 4);
     CHECK(r.all_hold());
+  }
+}
+
+TEST_CASE("finite: a transition row summing to 1 within the spec's 1e-9 keeps the gradient identity") {
+  // Found by the mutation test: a probability of machine-maintenance times 1 + 1e-9 (a row the
+  // reader accepts) made the DPG, formed with the raw row sum, differ from the solver's
+  // stochastic PG by 2.8e-9 in 2.7. Tolerance: the identity's own, 1e-9 max(1, size).
+  for (const double factor : {1.0 + 1e-9, 1.0 - 1e-9}) {
+    CAPTURE(factor);
+    FiniteProblem problem = test::load_case("machine-maintenance.json");
+    for (std::size_t k = 0; k < problem.mdp.outcome_probability.size(); k += 3)
+      problem.mdp.outcome_probability[k] *= factor;
+    const EquivalenceReport r = finite_equivalence(problem, solve_both_formulations(problem));
+    for (const Identity& i : r.identities) {
+      CAPTURE(i.name);
+      CHECK(i.holds());
+    }
   }
 }
 
