@@ -1,5 +1,6 @@
 #include "finite_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
@@ -7,6 +8,7 @@
 #include "format.hpp"
 #include "pgtruth/error.hpp"
 #include "generators.hpp"
+#include "memory_estimate.hpp"
 #include "pgtruth/finite_structure.hpp"
 
 namespace pgtruth::detail {
@@ -21,16 +23,19 @@ constexpr std::int64_t kMaxCount = 100'000'000;
 struct NameTable {
   std::string what;  // "state" or "action"
   const std::vector<std::string>* list = nullptr;
-  /// name -> index, built on the first lookup by name (a generated million-state problem
-  /// whose policy never names a state does not pay for it).
+  /// The names are "0".."n-1" (a count, or a generated problem's): a name is looked up by
+  /// reading its number, with no index to build.
+  bool numbered = false;
+  /// name -> index, built on the first lookup by name of names that are not numbered.
   mutable std::unordered_map<std::string, Index> index;
 
   /// Reads the names into `names` and returns the table over them.
   static NameTable read(const JsonNode& node, const std::string& what, std::vector<std::string>& names) {
-    NameTable t{what, &names, {}};
+    NameTable t{what, &names, node.is_number(), {}};
     names.clear();
     if (node.is_number()) {
       const auto n = node.integer(1, kMaxCount);
+      names.reserve(static_cast<std::size_t>(n));
       for (std::int64_t i = 0; i < n; ++i) names.push_back(std::to_string(i));
     } else if (node.is_array()) {
       if (node.size() == 0) node.fail("expected at least one " + what);
@@ -48,9 +53,10 @@ struct NameTable {
     return t;
   }
 
-  /// The table of names already known (a generated problem's).
-  static NameTable of(const std::vector<std::string>& names, const std::string& what) {
-    return NameTable{what, &names, {}};
+  /// The table of names already known (a generated problem's); `numbered` when they are
+  /// "0".."n-1" (a generator's states).
+  static NameTable of(const std::vector<std::string>& names, const std::string& what, bool numbered) {
+    return NameTable{what, &names, numbered, {}};
   }
 
   Index size() const { return static_cast<Index>(list->size()); }
@@ -65,11 +71,26 @@ struct NameTable {
 
   /// A reference by name only (an object's member name); `node` is where to complain.
   Index resolve_name(const JsonNode& node, const std::string& name) const {
+    if (numbered) {
+      if (const auto i = number_of(name)) return *i;
+      node.fail("unknown " + what + " \"" + name + "\"");
+    }
     if (index.empty())
       for (std::size_t i = 0; i < list->size(); ++i) index.emplace((*list)[i], static_cast<Index>(i));
     const auto it = index.find(name);
     if (it == index.end()) node.fail("unknown " + what + " \"" + name + "\"");
     return it->second;
+  }
+
+  /// i when `name` is the decimal text of i, below size(), as std::to_string writes it.
+  std::optional<Index> number_of(const std::string& name) const {
+    if (name.empty() || name.size() > 9 || (name.size() > 1 && name[0] == '0')) return std::nullopt;
+    Index i = 0;
+    for (const char c : name) {
+      if (c < '0' || c > '9') return std::nullopt;
+      i = 10 * i + (c - '0');
+    }
+    return i < size() ? std::optional<Index>(i) : std::nullopt;
   }
 };
 
@@ -322,9 +343,74 @@ FinitePolicy read_policy(const JsonNode& node, const FiniteMdp& mdp, const NameT
   return policy;
 }
 
+/// How many names a "states" or "actions" node gives (a count, or an array of names), read
+/// before any name is made: a count out of range is refused as NameTable::read refuses it,
+/// any other fault is left to NameTable::read (0 here).
+double name_count(const JsonNode& node) {
+  if (node.is_number()) return static_cast<double>(node.integer(1, kMaxCount));
+  return node.is_array() ? static_cast<double>(node.size()) : 0.0;
+}
+
+/// What the policy adds to a problem's size: a tabular softmax, or d linear features (the
+/// length of the first feature vector). A malformed policy adds nothing; read_policy refuses it.
+void add_policy_size(const std::optional<JsonNode>& policy, FiniteSize& size) {
+  if (!policy || !policy->is_object()) return;
+  const Json& p = policy->json();
+  if (!p.contains("type") || p["type"] != "softmax") return;
+  if (!p.contains("features") || p["features"] == "tabular") {
+    size.softmax_tabular = true;
+    return;
+  }
+  const Json& features = p["features"];
+  if (!features.is_object() || features.empty() || !features.begin()->is_object() || features.begin()->empty()) return;
+  const Json& phi = *features.begin()->begin();
+  if (phi.is_array()) size.features = static_cast<double>(phi.size());
+}
+
+/// The sizes of a problem given by counts and lists, before any of it is allocated: S and A,
+/// and at least one outcome for each action of each state not listed as terminal.
+FiniteSize listed_size(const JsonNode& root) {
+  FiniteSize size;
+  size.states = name_count(root.at("states"));
+  size.actions = name_count(root.at("actions"));
+  const auto terminal = root.find("terminal");
+  const double listed_terminal = terminal && terminal->is_array() ? static_cast<double>(terminal->size()) : 0.0;
+  const double non_terminal = std::max(0.0, size.states - listed_terminal);
+  size.outcomes = non_terminal * size.actions;
+  size.successor_pairs = non_terminal;
+  return size;
+}
+
+/// Refuses, from their sizes alone, a start array, P, R or transition list too short for the
+/// problem's S states and A actions, before the states are named (a file of 100 bytes may
+/// declare 10^8 of them).
+void require_room_for_every_row(const JsonNode& root, const FiniteSize& size) {
+  const auto S = static_cast<std::size_t>(size.states);
+  if (const auto start = root.find("start"); start && start->is_array())
+    start->expect_array_of_size(S, "probabilities (one per state)");
+  for (const char* key : {"P", "R"})
+    if (const auto dense = root.find(key); dense && dense->is_array()) dense->expect_array_of_size(S, "rows (one per state)");
+  const auto list = root.find("transitions");
+  if (!list || !list->is_array()) return;
+  const double needed = size.outcomes;  // an entry for each action of each state not listed as terminal
+  if (static_cast<double>(list->size()) < needed)
+    list->fail(std::to_string(list->size()) + " entries, but each action of each non-terminal state needs one: at least " +
+               format_number(needed, 15) + " (" + format_number(size.states, 15) + " states, at most " +
+               format_number(size.states - needed / size.actions, 15) + " of them terminal, x " +
+               format_number(size.actions, 15) + (size.actions == 1 ? " action)" : " actions)"));
+}
+
+/// "100000000 states x 2 actions", for the refusal of a problem too large for the memory limit.
+std::string describe_size(const FiniteSize& size) {
+  std::string text = format_number(size.states, 15) + " states x " + format_number(size.actions, 15) +
+                     (size.actions == 1 ? " action" : " actions");
+  if (size.outcomes > size.states * size.actions) text += " (" + format_number(size.outcomes, 15) + " transitions)";
+  return text;
+}
+
 }  // namespace
 
-FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text) {
+FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text, const MemoryLimit& limit) {
   root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start", "terminal",
                     "transitions", "P", "R", "policy", "generator"});
   FiniteProblem problem;
@@ -348,10 +434,17 @@ FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text) {
     for (const char* key : {"states", "actions", "start", "terminal", "transitions", "P", "R"})
       if (const auto given = root.find(key))
         given->fail(std::string("\"") + key + "\" cannot be given with \"generator\", which generates it");
+    FiniteSize size = generated_size(*generator);
+    add_policy_size(root.find("policy"), size);
+    require_memory(generator->where(), finite_memory_bytes(size), "the generated problem of " + describe_size(size), limit);
     generate_mdp(*generator, mdp);
-    states = NameTable::of(mdp.state_names, "state");
-    actions = NameTable::of(mdp.action_names, "action");
+    states = NameTable::of(mdp.state_names, "state", true);
+    actions = NameTable::of(mdp.action_names, "action", false);
   } else {
+    FiniteSize size = listed_size(root);
+    add_policy_size(root.find("policy"), size);
+    require_memory(root.at("states").where(), finite_memory_bytes(size), "a problem of " + describe_size(size), limit);
+    require_room_for_every_row(root, size);
     states = NameTable::read(root.at("states"), "state", mdp.state_names);
     actions = NameTable::read(root.at("actions"), "action", mdp.action_names);
     mdp.terminal = read_terminal(root.find("terminal"), states);
