@@ -37,11 +37,12 @@ constexpr double kJsonBytesPerFileByte = 6;
 
 double finite_memory_bytes(const FiniteSize& z) {
   const double rows = z.states * z.actions;
-  const double parameters = z.softmax_tabular ? rows : z.features;
-  const double dense_fisher = std::min(parameters, static_cast<double>(kMaxDenseFisherParameters));
+  // The Fisher matrix: a block of A x A a state for a tabular softmax, made dense (with its
+  // pseudo-inverse) up to kMaxDenseFisherParameters; d x d for d linear features.
+  const double tabular_blocks = z.softmax_tabular ? 8 * rows * z.actions : 0;
+  const double dense_dim = z.softmax_tabular ? (rows <= kMaxDenseFisherParameters ? rows : 0) : z.features;
   return kPerState * z.states + kPerRow * rows + kPerOutcome * z.outcomes + kPerSuccessorPair * z.successor_pairs +
-         kPerFeature * rows * z.features + (z.softmax_tabular ? 8 * rows * z.actions : 0) +
-         3 * 8 * dense_fisher * dense_fisher;
+         kPerFeature * rows * z.features + tabular_blocks + 3 * 8 * dense_dim * dense_dim;
 }
 
 double lqg_memory_bytes(double n, double m) { return kLqgDoublesPerEntry * 8 * (n + m) * (n + m); }
