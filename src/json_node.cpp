@@ -12,6 +12,10 @@
 namespace pgtruth::detail {
 namespace {
 
+/// The deepest nesting of arrays and objects parse_json reads: a problem file nests at most 5
+/// (/policy/features/STATE/ACTION/k), and each level costs the parser a frame (about 100 bytes).
+constexpr std::size_t kMaxDepth = 64;
+
 /// One open container while parsing: an object (its member names so far, the current one)
 /// or an array (the index of the element being read).
 struct Frame {
@@ -72,6 +76,9 @@ Json parse_json(std::string_view text) {
       case Json::parse_event_t::object_start:
       case Json::parse_event_t::array_start:
         frames.push_back(Frame{event == Json::parse_event_t::array_start, 0, {}, {}});
+        if (frames.size() > kMaxDepth)
+          throw InputError(container_pointer(frames), "values nested more than " + std::to_string(kMaxDepth) +
+                                                          " deep; a problem file nests at most 5");
         break;
       case Json::parse_event_t::object_end:
       case Json::parse_event_t::array_end:

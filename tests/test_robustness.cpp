@@ -147,6 +147,16 @@ TEST_CASE("robustness: 20 million states with an empty transition list: one line
   CHECK(t.seconds < 5.0);  // reading it makes 20 MB of terminal flags and a 160 MB start vector, no names
 }
 
+TEST_CASE("robustness: JSON nested deeper than 64 levels is refused as it is parsed (a problem file nests 5)") {
+  // 10^6 nested arrays took the parser 1 s and 218 MB of frames before the reader refused them.
+  const std::string deep = write_file("deep.json", std::string(1000000, '[') + std::string(1000000, ']'));
+  const TimedRun t = timed_run({"solve", deep});
+  std::string pointer;
+  for (int i = 0; i < 64; ++i) pointer += "/0";
+  check_refused(t.run, deep + ": " + pointer + ": values nested more than 64 deep; a problem file nests at most 5");
+  CHECK(t.seconds < 1.0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Option values: every value out of range is exit 2 and one line naming the option and range.
 
@@ -214,6 +224,11 @@ TEST_CASE("robustness: absurd option values are refused with one line and exit 2
       check_refused(pgtruth_run(args), "pgtruth " + command.front() + ": --memory-limit needs " + size + ", found '" +
                                            value + "' (see 'pgtruth " + command.front() + " --help')");
     }
+  // Empty names: refused as usage, not taken for the case file or the current directory.
+  check_refused(pgtruth_run({"check", two_state, "--estimates", ""}),
+                "pgtruth check: --estimates needs a file name, found '' (see 'pgtruth check --help')");
+  check_refused(pgtruth_run({"teach", "visitation", "--out", ""}),
+                "pgtruth teach: --out needs a directory, found '' (see 'pgtruth teach --help')");
   // The ends of the ranges are values like any other.
   CHECK(pgtruth_run({"check", two_state, "--estimator", "gae", "--episodes", "400", "--lambda", "0"}).code == 0);
   CHECK(pgtruth_run({"check", two_state, "--estimator", "gae", "--episodes", "400", "--lambda", "1"}).code == 0);
@@ -306,11 +321,12 @@ TEST_CASE("robustness: Garnet with branching = states makes the same MDP as befo
       REQUIRE(made == expected[static_cast<std::size_t>(row)]);  // exactly: the same draws in the same order
     }
   }
-  // The issue's 150-byte file: 3000 rows of 3000 successors, 2.5 x 10^7 draws; it did not
-  // finish in 120 s. Generation alone (parse_problem) is timed: the solve is a dense LU.
+  // The issue's 150-byte file: 3000 rows of 3000 successors, S H_S = 2.6 x 10^4 draws a row
+  // (2 s on our machine, 6 s when it is loaded three times over); the search of the row's list
+  // did not finish in 120 s. Generation alone (parse_problem) is timed: the solve is a dense LU.
   const auto start = std::chrono::steady_clock::now();
   const auto big = std::get<pgtruth::FiniteProblem>(pgtruth::parse_problem(
       generated(R"({"type": "garnet", "states": 3000, "actions": 1, "branching": 3000, "seed": 1})")));
-  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 10.0);
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 30.0);
   CHECK(big.mdp.num_outcomes() == 3000 * 3000);
 }

@@ -388,6 +388,7 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0) +
                     (args.has("fisher") ? 1 : 0);
   if (modes != 1) throw UsageError("give exactly one of --estimator NAME, --all, --estimates FILE.csv or --fisher");
+  if (args.has("estimates") && args.value("estimates")->empty()) throw UsageError("--estimates needs a file name, found ''");
   const Settings s = read_settings(args, err);
   const std::string& file = args.operands.front();
   const Problem loaded = load_problem(file, s.memory);

@@ -92,6 +92,7 @@ int run_teach(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   options.memory = parse_memory_limit(args);
   options.cases = args.has("cases") ? fs::path(*args.value("cases")) : fs::path(PGTRUTH_SOURCE_DIR) / "cases";
   const fs::path dir = *args.value("out");
+  if (dir.empty()) throw UsageError("--out needs a directory, found ''");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (!fs::is_directory(dir)) throw UsageError("cannot create the directory " + dir.string());
