@@ -97,7 +97,7 @@ EstimateMoments sample_moments(const SparseEstimateSampler& sample, const Eigen:
       if (failed < b) return;
       total.merge(local);
       ++merged;
-      if (options.progress) options.progress(first(merged), options.episodes);
+      if (options.progress) options.progress(merged, B);
       merged_cv.notify_all();
     }
   };

@@ -1,5 +1,6 @@
 #include "finite_reader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
@@ -7,6 +8,7 @@
 #include "format.hpp"
 #include "pgtruth/error.hpp"
 #include "generators.hpp"
+#include "memory_estimate.hpp"
 #include "pgtruth/finite_structure.hpp"
 
 namespace pgtruth::detail {
@@ -20,18 +22,22 @@ constexpr std::int64_t kMaxCount = 100'000'000;
 /// The table looks names up in a list it does not own (the MDP's), so it costs no copy.
 struct NameTable {
   std::string what;  // "state" or "action"
-  const std::vector<std::string>* list = nullptr;
-  /// name -> index, built on the first lookup by name (a generated million-state problem
-  /// whose policy never names a state does not pay for it).
+  std::vector<std::string>* list = nullptr;
+  Index count = 0;
+  /// The names are "0".."n-1" (a count, or a generated problem's states): a name is looked up
+  /// by reading its number, with no index to build, and a count's names are made only once
+  /// the transitions have been read (make_numbered_names), so that a file of 100 bytes that
+  /// declares 10^8 states and lists none of their transitions is refused before they are.
+  bool numbered = false;
+  /// name -> index, built on the first lookup by name of names that are not numbered.
   mutable std::unordered_map<std::string, Index> index;
 
-  /// Reads the names into `names` and returns the table over them.
+  /// Reads the names of an array into `names`, or the count of a number, and returns the table.
   static NameTable read(const JsonNode& node, const std::string& what, std::vector<std::string>& names) {
-    NameTable t{what, &names, {}};
+    NameTable t{what, &names, 0, node.is_number(), {}};
     names.clear();
     if (node.is_number()) {
-      const auto n = node.integer(1, kMaxCount);
-      for (std::int64_t i = 0; i < n; ++i) names.push_back(std::to_string(i));
+      t.count = node.integer(1, kMaxCount);
     } else if (node.is_array()) {
       if (node.size() == 0) node.fail("expected at least one " + what);
       for (std::size_t i = 0; i < node.size(); ++i) {
@@ -42,19 +48,28 @@ struct NameTable {
         names.push_back(s);
         t.index.emplace(s, static_cast<Index>(i));
       }
+      t.count = static_cast<Index>(names.size());
     } else {
       node.fail("expected a count or an array of " + what + " names, found " + describe_type(node.json()));
     }
     return t;
   }
 
-  /// The table of names already known (a generated problem's).
-  static NameTable of(const std::vector<std::string>& names, const std::string& what) {
-    return NameTable{what, &names, {}};
+  /// The table of names already known (a generated problem's); `numbered` when they are
+  /// "0".."n-1" (a generator's states).
+  static NameTable of(std::vector<std::string>& names, const std::string& what, bool numbered) {
+    return NameTable{what, &names, static_cast<Index>(names.size()), numbered, {}};
   }
 
-  Index size() const { return static_cast<Index>(list->size()); }
-  const std::string& name(Index i) const { return (*list)[static_cast<std::size_t>(i)]; }
+  /// Makes the names "0".."n-1" of a count in the list.
+  void make_numbered_names() const {
+    if (!numbered || static_cast<Index>(list->size()) == count) return;
+    list->reserve(static_cast<std::size_t>(count));
+    for (Index i = 0; i < count; ++i) list->push_back(std::to_string(i));
+  }
+
+  Index size() const { return count; }
+  std::string name(Index i) const { return numbered ? std::to_string(i) : (*list)[static_cast<std::size_t>(i)]; }
 
   /// A reference by name (a string) or by index (an integer).
   Index resolve(const JsonNode& node) const {
@@ -65,11 +80,26 @@ struct NameTable {
 
   /// A reference by name only (an object's member name); `node` is where to complain.
   Index resolve_name(const JsonNode& node, const std::string& name) const {
+    if (numbered) {
+      if (const auto i = number_of(name)) return *i;
+      node.fail("unknown " + what + " \"" + name + "\"");
+    }
     if (index.empty())
       for (std::size_t i = 0; i < list->size(); ++i) index.emplace((*list)[i], static_cast<Index>(i));
     const auto it = index.find(name);
     if (it == index.end()) node.fail("unknown " + what + " \"" + name + "\"");
     return it->second;
+  }
+
+  /// i when `name` is the decimal text of i, below size(), as std::to_string writes it.
+  std::optional<Index> number_of(const std::string& name) const {
+    if (name.empty() || name.size() > 9 || (name.size() > 1 && name[0] == '0')) return std::nullopt;
+    Index i = 0;
+    for (const char c : name) {
+      if (c < '0' || c > '9') return std::nullopt;
+      i = 10 * i + (c - '0');
+    }
+    return i < size() ? std::optional<Index>(i) : std::nullopt;
   }
 };
 
@@ -119,7 +149,8 @@ std::vector<char> read_terminal(const std::optional<JsonNode>& node, const NameT
   return terminal;
 }
 
-/// Outcomes of every (s, a) row while reading, before packing into FiniteMdp's arrays.
+/// Outcomes of every (s, a) row of the dense form while reading, before packing into
+/// FiniteMdp's arrays.
 using Rows = std::vector<std::vector<Outcome>>;
 
 /// `next` of a list-form entry: {state: prob} or [{"state", "p", "reward"}, ...].
@@ -156,34 +187,53 @@ std::vector<Outcome> read_next(const JsonNode& node, const NameTable& states, do
   return row;
 }
 
-Rows read_transition_list(const JsonNode& list, const NameTable& states, const NameTable& actions,
-                          const std::vector<char>& terminal) {
+/// The rows a transition list gives, each with the outcomes of its entry, in row order: only
+/// the rows listed are held, so that reading costs the list's size, not S x A.
+using ListedRows = std::vector<std::pair<Index, std::vector<Outcome>>>;
+
+ListedRows read_transition_list(const JsonNode& list, const NameTable& states, const NameTable& actions,
+                                const std::vector<char>& terminal) {
   list.expect_array();
   const Index A = actions.size();
-  Rows rows(static_cast<std::size_t>(states.size() * A));
-  std::vector<std::int64_t> given_at(rows.size(), -1);
+  ListedRows rows;
+  rows.reserve(list.size());
+  std::unordered_map<Index, std::size_t> given_at;  // row -> the entry that gives it
   for (std::size_t i = 0; i < list.size(); ++i) {
     const JsonNode entry = list.at(i);
     entry.expect_keys({"state", "action", "reward", "next"});
     const JsonNode state = entry.at("state");
     const Index s = states.resolve(state);
-    if (terminal[s])
+    if (terminal[static_cast<std::size_t>(s)])
       state.fail("\"" + states.name(s) + "\" is a terminal state, which has no transitions");
     const Index a = actions.resolve(entry.at("action"));
-    const auto row = static_cast<std::size_t>(s * A + a);
-    if (given_at[row] >= 0)
-      entry.fail("state \"" + states.name(s) + "\", action \"" + actions.name(a) +
-                 "\" is given twice (first at " + list.where() + "/" + std::to_string(given_at[row]) + ")");
-    given_at[row] = static_cast<std::int64_t>(i);
+    const Index row = s * A + a;
+    if (const auto [first, inserted] = given_at.emplace(row, i); !inserted)
+      entry.fail("state \"" + states.name(s) + "\", action \"" + actions.name(a) + "\" is given twice (first at " +
+                 list.where() + "/" + std::to_string(first->second) + ")");
     const auto reward = entry.find("reward");
-    rows[row] = read_next(entry.at("next"), states, reward ? reward->number() : 0.0);
+    rows.emplace_back(row, read_next(entry.at("next"), states, reward ? reward->number() : 0.0));
   }
-  for (Index s = 0; s < states.size(); ++s)
-    for (Index a = 0; a < A; ++a)
-      if (!terminal[s] && given_at[static_cast<std::size_t>(s * A + a)] < 0)
-        list.fail("no entry for state \"" + states.name(s) + "\", action \"" + actions.name(a) +
-                  "\" (every action of every non-terminal state needs one)");
+  // Every action of every non-terminal state needs an entry; the first row without one, in
+  // row order, is at most the list's length past the terminal states' rows.
+  const auto terminal_states = static_cast<Index>(std::count(terminal.begin(), terminal.end(), 1));
+  if (static_cast<Index>(given_at.size()) < (states.size() - terminal_states) * A)
+    for (Index s = 0; s < states.size(); ++s)
+      for (Index a = 0; a < A && !terminal[static_cast<std::size_t>(s)]; ++a)
+        if (!given_at.count(s * A + a))
+          list.fail("no entry for state \"" + states.name(s) + "\", action \"" + actions.name(a) +
+                    "\" (every action of every non-terminal state needs one)");
+  std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   return rows;
+}
+
+/// Packs the listed rows into `mdp`, the rows not listed (a terminal state's) empty.
+void pack_listed_rows(const ListedRows& rows, Index num_rows, FiniteMdp& mdp) {
+  auto listed = rows.begin();
+  for (Index row = 0; row < num_rows; ++row) {
+    if (listed != rows.end() && listed->first == row)
+      for (const Outcome& o : (listed++)->second) mdp.add_outcome(o.next, o.probability, o.reward);
+    mdp.end_row();
+  }
 }
 
 /// Dense form: P[s][a][s'] and R[s][a]; rows of terminal states are ignored, whatever they hold.
@@ -322,9 +372,55 @@ FinitePolicy read_policy(const JsonNode& node, const FiniteMdp& mdp, const NameT
   return policy;
 }
 
+/// How many names a "states" or "actions" node gives (a count, or an array of names), read
+/// before any name is made: a count out of range is refused as NameTable::read refuses it,
+/// any other fault is left to NameTable::read (0 here).
+double name_count(const JsonNode& node) {
+  if (node.is_number()) return static_cast<double>(node.integer(1, kMaxCount));
+  return node.is_array() ? static_cast<double>(node.size()) : 0.0;
+}
+
+/// What the policy adds to a problem's size: a tabular softmax, or d linear features (the
+/// length of the first feature vector). A malformed policy adds nothing; read_policy refuses it.
+void add_policy_size(const std::optional<JsonNode>& policy, FiniteSize& size) {
+  if (!policy || !policy->is_object()) return;
+  const Json& p = policy->json();
+  if (!p.contains("type") || p["type"] != "softmax") return;
+  if (!p.contains("features") || p["features"] == "tabular") {
+    size.softmax_tabular = true;
+    return;
+  }
+  const Json& features = p["features"];
+  if (!features.is_object() || features.empty() || !features.begin()->is_object() || features.begin()->empty()) return;
+  const Json& phi = *features.begin()->begin();
+  if (phi.is_array()) size.features = static_cast<double>(phi.size());
+}
+
+/// The sizes of a problem given by counts and lists, before any of it is allocated: S and A,
+/// and at least one outcome for each action of each state not listed as terminal.
+FiniteSize listed_size(const JsonNode& root) {
+  FiniteSize size;
+  size.states = name_count(root.at("states"));
+  size.actions = name_count(root.at("actions"));
+  const auto terminal = root.find("terminal");
+  const double listed_terminal = terminal && terminal->is_array() ? static_cast<double>(terminal->size()) : 0.0;
+  const double non_terminal = std::max(0.0, size.states - listed_terminal);
+  size.outcomes = non_terminal * size.actions;
+  size.successor_pairs = non_terminal;
+  return size;
+}
+
+/// "100000000 states x 2 actions", for the refusal of a problem too large for the memory limit.
+std::string describe_size(const FiniteSize& size) {
+  std::string text = format_number(size.states, 15) + " states x " + format_number(size.actions, 15) +
+                     (size.actions == 1 ? " action" : " actions");
+  if (size.outcomes > size.states * size.actions) text += " (" + format_number(size.outcomes, 15) + " transitions)";
+  return text;
+}
+
 }  // namespace
 
-FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text) {
+FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text, const MemoryLimit& limit) {
   root.expect_keys({"problem", "name", "description", "gamma", "states", "actions", "start", "terminal",
                     "transitions", "P", "R", "policy", "generator"});
   FiniteProblem problem;
@@ -348,10 +444,16 @@ FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text) {
     for (const char* key : {"states", "actions", "start", "terminal", "transitions", "P", "R"})
       if (const auto given = root.find(key))
         given->fail(std::string("\"") + key + "\" cannot be given with \"generator\", which generates it");
+    FiniteSize size = generated_size(*generator);
+    add_policy_size(root.find("policy"), size);
+    require_memory(generator->where(), finite_memory_bytes(size), "the generated problem of " + describe_size(size), limit);
     generate_mdp(*generator, mdp);
-    states = NameTable::of(mdp.state_names, "state");
-    actions = NameTable::of(mdp.action_names, "action");
+    states = NameTable::of(mdp.state_names, "state", true);
+    actions = NameTable::of(mdp.action_names, "action", false);
   } else {
+    FiniteSize size = listed_size(root);
+    add_policy_size(root.find("policy"), size);
+    require_memory(root.at("states").where(), finite_memory_bytes(size), "a problem of " + describe_size(size), limit);
     states = NameTable::read(root.at("states"), "state", mdp.state_names);
     actions = NameTable::read(root.at("actions"), "action", mdp.action_names);
     mdp.terminal = read_terminal(root.find("terminal"), states);
@@ -364,11 +466,13 @@ FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text) {
       root.fail("missing the transitions: give \"transitions\" (list form) or \"P\" and \"R\" (dense form)");
     if (list) {
       if (const auto R = root.find("R")) R->fail("\"R\" belongs to the dense form; with \"transitions\" give rewards in the list");
-      pack_rows(read_transition_list(*list, states, actions, mdp.terminal), mdp);
+      pack_listed_rows(read_transition_list(*list, states, actions, mdp.terminal), states.size() * actions.size(), mdp);
     } else {
       pack_rows(read_dense(root.at("P"), root.at("R"), states, actions, mdp.terminal), mdp);
     }
   }
+  states.make_numbered_names();
+  actions.make_numbered_names();
   problem.policy = read_policy(root.at("policy"), mdp, states, actions);
   if (mdp.gamma == 1.0) require_proper(mdp, policy_probabilities(mdp, problem.policy));
   return problem;

@@ -39,16 +39,35 @@ void reserve(SecondCore& second_core, FiniteMdp& mdp, Index rows, Index outcomes
 /// Gridworld (spec §1): cells row * W + column, row 0 at the top; with probability 1 − slip the
 /// intended move, with probability slip one of the four moves uniformly (the intended one
 /// included); off-grid moves stay; the bottom-right cell is terminal; start uniform over cells.
-void gridworld(const JsonNode& g, FiniteMdp& mdp) {
-  g.expect_keys({"type", "width", "height", "slip", "step_reward"});
-  const Index W = g.at("width").integer(1, kMaxStates), H = g.at("height").integer(1, kMaxStates);
-  if (W * H > kMaxStates) g.fail("width x height must be at most " + std::to_string(kMaxStates) + " cells");
-  const auto slip_node = g.find("slip");
-  const double slip = slip_node ? slip_node->number() : 0.0;
-  if (slip < 0.0 || slip > 1.0) slip_node->fail("slip must be in [0, 1], found " + format_number(slip, 15));
-  const auto reward_node = g.find("step_reward");
-  const double reward = reward_node ? reward_node->number() : -1.0;
+struct Gridworld {
+  Index width = 0, height = 0;
+  double slip = 0.0, step_reward = -1.0;
+};
 
+Gridworld read_gridworld(const JsonNode& g) {
+  g.expect_keys({"type", "width", "height", "slip", "step_reward"});
+  Gridworld p;
+  p.width = g.at("width").integer(1, kMaxStates), p.height = g.at("height").integer(1, kMaxStates);
+  if (p.width * p.height > kMaxStates) g.fail("width x height must be at most " + std::to_string(kMaxStates) + " cells");
+  const auto slip_node = g.find("slip");
+  p.slip = slip_node ? slip_node->number() : 0.0;
+  if (p.slip < 0.0 || p.slip > 1.0) slip_node->fail("slip must be in [0, 1], found " + format_number(p.slip, 15));
+  const auto reward_node = g.find("step_reward");
+  if (reward_node) p.step_reward = reward_node->number();
+  return p;
+}
+
+/// A cell's four rows reach at most its four neighbours and itself, with at most four outcomes
+/// a row (one when nothing slips).
+FiniteSize gridworld_size(const Gridworld& p) {
+  const double S = static_cast<double>(p.width) * static_cast<double>(p.height);
+  return {.states = S, .actions = 4, .outcomes = (p.slip > 0 ? 16 : 4) * S, .successor_pairs = 5 * S};
+}
+
+void gridworld(const JsonNode& g, FiniteMdp& mdp) {
+  const Gridworld params = read_gridworld(g);
+  const Index W = params.width, H = params.height;
+  const double slip = params.slip, reward = params.step_reward;
   const Index S = W * H;
   SecondCore second_core(S > kPrefaultAbove);
   name_states(second_core, mdp, S);
@@ -124,33 +143,58 @@ void gridworld(const JsonNode& g, FiniteMdp& mdp) {
   mdp.outcome_probability.resize(static_cast<std::size_t>(end));
 }
 
+struct Garnet {
+  Index states = 0, actions = 0, branching = 0;
+  std::uint64_t seed = 0;
+};
+
+Garnet read_garnet(const JsonNode& g) {
+  g.expect_keys({"type", "states", "actions", "branching", "seed"});
+  Garnet p;
+  p.states = g.at("states").integer(1, kMaxStates), p.actions = g.at("actions").integer(1, 1'000'000);
+  p.branching = g.at("branching").integer(1, p.states);
+  p.seed = static_cast<std::uint64_t>(g.at("seed").integer(0, std::int64_t{1} << 53));
+  return p;
+}
+
+/// S x A rows of b outcomes each; a state's A rows reach at most min(S, A b) distinct states.
+FiniteSize garnet_size(const Garnet& p) {
+  const double S = static_cast<double>(p.states), A = static_cast<double>(p.actions), b = static_cast<double>(p.branching);
+  return {.states = S, .actions = A, .outcomes = S * A * b, .successor_pairs = S * std::min(S, A * b)};
+}
+
 /// Garnet (Archibald et al. 1995): each (s, a) moves to `branching` distinct states drawn
 /// uniformly, with probabilities the gaps of a uniform random partition of [0, 1], and has a
 /// reward uniform in [0, 1]; start uniform; no terminal state. The draws come from pgtruth's
 /// Rng(seed, 0) in the order s, a, successors, cut points, reward.
+///
+/// The successors are drawn by rejection: uniform states, a repeat discarded, until b are
+/// distinct. A table of the states taken in the current row makes a draw O(1), so a row costs
+/// its draws, S (H_S - H_(S-b)) in expectation (H the harmonic numbers): at most b (1 + ln S)
+/// even when b = S, where a search of the row's list made it O(b^2 ln b).
 void garnet(const JsonNode& g, FiniteMdp& mdp) {
-  g.expect_keys({"type", "states", "actions", "branching", "seed"});
-  const Index S = g.at("states").integer(1, kMaxStates), A = g.at("actions").integer(1, 1'000'000);
-  const Index b = g.at("branching").integer(1, S);
-  const auto seed = static_cast<std::uint64_t>(g.at("seed").integer(0, std::int64_t{1} << 53));
+  const Garnet params = read_garnet(g);
+  const Index S = params.states, A = params.actions, b = params.branching;
   SecondCore second_core(S > kPrefaultAbove);
   name_states(second_core, mdp, S);
   mdp.action_names.resize(static_cast<std::size_t>(A));
   for (Index a = 0; a < A; ++a) mdp.action_names[static_cast<std::size_t>(a)] = std::to_string(a);
   mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
   mdp.terminal.assign(static_cast<std::size_t>(S), 0);
-  Rng rng(seed, 0);
+  Rng rng(params.seed, 0);
   const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
   reserve(second_core, mdp, S * A, S * A * b);
   std::vector<Index> successors;
+  std::vector<char> taken(static_cast<std::size_t>(S), 0);  // taken[s'] while s' is in `successors`
   std::vector<double> cuts;
   for (Index s = 0; s < S; ++s)
     for (Index a = 0; a < A; ++a) {
       successors.clear();
-      while (static_cast<Index>(successors.size()) < b) {  // distinct, by rejection (b << S in use)
+      while (static_cast<Index>(successors.size()) < b) {
         const Index next = uniform_index(S);
-        if (std::find(successors.begin(), successors.end(), next) == successors.end()) successors.push_back(next);
+        if (!taken[static_cast<std::size_t>(next)]) taken[static_cast<std::size_t>(next)] = 1, successors.push_back(next);
       }
+      for (const Index next : successors) taken[static_cast<std::size_t>(next)] = 0;
       cuts.assign(1, 0.0);
       for (Index k = 1; k < b; ++k) cuts.push_back(rng.uniform());
       cuts.push_back(1.0);
@@ -165,6 +209,15 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
 }
 
 }  // namespace
+
+FiniteSize generated_size(const JsonNode& generator) {
+  generator.expect_object();
+  const JsonNode type = generator.at("type");
+  const std::string& kind = type.string();
+  if (kind == "gridworld") return gridworld_size(read_gridworld(generator));
+  if (kind == "garnet") return garnet_size(read_garnet(generator));
+  type.fail("unknown generator \"" + kind + "\" (expected \"gridworld\" or \"garnet\")");
+}
 
 void generate_mdp(const JsonNode& generator, FiniteMdp& mdp) {
   generator.expect_object();

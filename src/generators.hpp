@@ -2,9 +2,14 @@
 // Internal: the generated finite MDPs of spec §1, "Generated problems".
 
 #include "json_node.hpp"
+#include "memory_estimate.hpp"
 #include "pgtruth/finite_mdp.hpp"
 
 namespace pgtruth::detail {
+
+/// The sizes of the MDP that "generator" describes, from its parameters alone (checked as
+/// generate_mdp checks them), for the memory estimate made before it is generated.
+FiniteSize generated_size(const JsonNode& generator);
 
 /// Fills states, actions, start, terminal and transitions of `mdp` (gamma is the caller's)
 /// from the "generator" object; throws InputError naming the pointer of a bad parameter.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -11,6 +12,10 @@
 
 namespace pgtruth::detail {
 namespace {
+
+/// The deepest nesting of arrays and objects parse_json reads: a problem file nests at most 5
+/// (/policy/features/STATE/ACTION/k), and each level costs the parser a frame (about 100 bytes).
+constexpr std::size_t kMaxDepth = 64;
 
 /// One open container while parsing: an object (its member names so far, the current one)
 /// or an array (the index of the element being read).
@@ -60,47 +65,79 @@ std::string describe_type(const Json& value) {
   }
 }
 
+namespace {
+
+/// SAX events of nlohmann/json that find, with the pointer of the value at fault, what its
+/// DOM parser accepts silently (a key repeated in an object, a number beyond a double), a
+/// nesting deeper than kMaxDepth, and any syntax error. One linear pass: the callback form of
+/// the DOM parser, which could do the same, scans an array for discarded values each time an
+/// object in it closes, quadratic in the array's length (400 000 transitions took a minute).
+struct Checker {
+  std::vector<Frame> frames;
+  std::optional<InputError> fault;
+
+  /// The pointer of the value being read: the open containers and the current key or index.
+  std::string here() {
+    frames.push_back(Frame{});
+    std::string p = container_pointer(frames);
+    frames.pop_back();
+    return p.empty() ? "/" : p;
+  }
+  bool value() {
+    if (!frames.empty() && frames.back().is_array) ++frames.back().index;
+    return true;
+  }
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(Json::number_integer_t) { return value(); }
+  bool number_unsigned(Json::number_unsigned_t) { return value(); }
+  bool number_float(Json::number_float_t, const std::string&) { return value(); }
+  bool string(std::string&) { return value(); }
+  bool binary(Json::binary_t&) { return value(); }
+  bool open(bool is_array) {
+    frames.push_back(Frame{is_array, 0, {}, {}});
+    if (frames.size() <= kMaxDepth) return true;
+    fault.emplace(container_pointer(frames), "values nested more than " + std::to_string(kMaxDepth) +
+                                                 " deep; a problem file nests at most 5");
+    return false;
+  }
+  bool close() {
+    frames.pop_back();
+    return value();
+  }
+  bool start_object(std::size_t) { return open(false); }
+  bool start_array(std::size_t) { return open(true); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& k) {
+    Frame& f = frames.back();
+    f.key = k;
+    if (f.keys.insert(k).second) return true;
+    fault.emplace(here(), "the key \"" + k + "\" appears twice in this object");
+    return false;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+    if (e.id == 406)  // out_of_range: "number overflow parsing '1e999'"
+      fault.emplace(here(), "not a finite number: " + strip_exception_id(e.what()));
+    else
+      fault.emplace("/", "not valid JSON: " + strip_exception_id(e.what()));
+    return false;
+  }
+};
+
+}  // namespace
+
 Json parse_json(std::string_view text) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw InputError("/", "the file is empty; expected a JSON object");
-  std::vector<Frame> frames;
-  const auto element_done = [&frames] {
-    if (!frames.empty() && frames.back().is_array) ++frames.back().index;
-  };
-  Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-      case Json::parse_event_t::array_start:
-        frames.push_back(Frame{event == Json::parse_event_t::array_start, 0, {}, {}});
-        break;
-      case Json::parse_event_t::object_end:
-      case Json::parse_event_t::array_end:
-        frames.pop_back();
-        element_done();
-        break;
-      case Json::parse_event_t::key: {
-        Frame& f = frames.back();
-        f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second) {
-          const std::string key = f.key;
-          frames.push_back(Frame{});  // so that the pointer ends with this key
-          throw InputError(container_pointer(frames), "the key \"" + key + "\" appears twice in this object");
-        }
-        break;
-      }
-      case Json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  };
+  Checker checker;
+  if (!Json::sax_parse(text.begin(), text.end(), &checker)) {
+    if (checker.fault) throw *checker.fault;
+    throw InputError("/", "not valid JSON");
+  }
   try {
-    return Json::parse(text.begin(), text.end(), track);
-  } catch (const Json::out_of_range& e) {  // "number overflow parsing '1e999'"
-    frames.push_back(Frame{});
-    throw InputError(container_pointer(frames).empty() ? "/" : container_pointer(frames),
-                     "not a finite number: " + strip_exception_id(e.what()));
-  } catch (const Json::exception& e) {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::exception& e) {  // the checker has seen every fault the parser reports
     throw InputError("/", "not valid JSON: " + strip_exception_id(e.what()));
   }
 }

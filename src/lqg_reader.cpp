@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "format.hpp"
+#include "memory_estimate.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth::detail {
@@ -66,7 +67,7 @@ Eigen::MatrixXd read_covariance(const JsonNode& node, Eigen::Index size, const s
 
 }  // namespace
 
-LqgProblem read_lqg_problem(const JsonNode& root) {
+LqgProblem read_lqg_problem(const JsonNode& root, const MemoryLimit& limit) {
   root.expect_keys({"problem", "name", "description", "gamma", "A", "B", "Q", "R", "N", "W", "x0", "policy",
                     "formulation"});
   LqgProblem p;
@@ -83,6 +84,10 @@ LqgProblem read_lqg_problem(const JsonNode& root) {
   const Eigen::Index n = p.A.rows();
   p.B = read_matrix(root.at("B"), n, -1, "B (n x m)");
   const Eigen::Index m = p.B.cols();
+  // A and B, read, are no larger than the file; the rest of the problem and its solve are
+  // estimated from n and m before they are read.
+  require_memory(A.where(), lqg_memory_bytes(static_cast<double>(n), static_cast<double>(m)),
+                 "an LQG problem of " + std::to_string(n) + " states and " + std::to_string(m) + " controls", limit);
 
   const JsonNode Q = root.at("Q"), R = root.at("R");
   p.Q = read_matrix(Q, n, n, "Q (n x n)");

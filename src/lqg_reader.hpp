@@ -3,10 +3,12 @@
 
 #include "json_node.hpp"
 #include "pgtruth/lqg.hpp"
+#include "pgtruth/memory_limit.hpp"
 
 namespace pgtruth::detail {
 
-/// Reads a document whose "problem" is "lqg"; throws InputError naming the pointer.
-LqgProblem read_lqg_problem(const JsonNode& root);
+/// Reads a document whose "problem" is "lqg"; throws InputError naming the pointer. A problem
+/// whose n and m make it need more memory than `limit` is refused before the rest is read.
+LqgProblem read_lqg_problem(const JsonNode& root, const MemoryLimit& limit);
 
 }  // namespace pgtruth::detail

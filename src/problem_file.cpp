@@ -8,18 +8,19 @@
 #include "finite_reader.hpp"
 #include "json_node.hpp"
 #include "lqg_reader.hpp"
+#include "memory_estimate.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth {
 
-Problem parse_problem(std::string_view text, const std::string& source) {
+Problem parse_problem(std::string_view text, const std::string& source, const MemoryLimit& limit) {
   try {
     const detail::Json document = detail::parse_json(text);
     const detail::JsonNode root(document, "");
     root.expect_object();
     const std::string& kind = root.at("problem").string();
-    if (kind == "finite") return detail::read_finite_problem(root, text);
-    if (kind == "lqg") return detail::read_lqg_problem(root);
+    if (kind == "finite") return detail::read_finite_problem(root, text, limit);
+    if (kind == "lqg") return detail::read_lqg_problem(root, limit);
     throw InputError("/problem", "unknown problem type \"" + kind + "\" (expected \"finite\" or \"lqg\")");
   } catch (Error& e) {
     e.set_source(source);
@@ -37,14 +38,23 @@ namespace {
 
 }  // namespace
 
-Problem load_problem(const std::filesystem::path& file) {
+Problem load_problem(const std::filesystem::path& file, const MemoryLimit& limit) {
   std::error_code ec;
   if (std::filesystem::is_directory(file, ec)) fail_to_read(file, "is a directory, expected a problem file");
+  if (const auto bytes = std::filesystem::file_size(file, ec); !ec) {  // a regular file: its size is known
+    try {
+      detail::require_memory("", detail::json_memory_bytes(static_cast<double>(bytes)),
+                             "reading this file of " + detail::format_bytes(static_cast<double>(bytes)), limit);
+    } catch (Error& e) {
+      e.set_source(file.string());
+      throw;
+    }
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) fail_to_read(file, std::string("cannot open the file: ") + std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_problem(text.str(), file.string());
+  return parse_problem(text.str(), file.string(), limit);
 }
 
 }  // namespace pgtruth

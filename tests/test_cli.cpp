@@ -65,7 +65,7 @@ TEST_CASE("pgtruth solve: help and usage errors") {
   CHECK(pgtruth_run({"solve", corridor, "--keys"}).err ==
         "pgtruth solve: option '--keys' needs a value (see 'pgtruth solve --help')\n");
   CHECK(pgtruth_run({"solve", corridor, "--rows", "ten"}).err ==
-        "pgtruth solve: --rows needs a positive integer, found 'ten' (see 'pgtruth solve --help')\n");
+        "pgtruth solve: --rows needs an integer >= 1, found 'ten' (see 'pgtruth solve --help')\n");
   const Run bad_key = pgtruth_run({"solve", corridor, "--keys", "J,gradiant"});
   CHECK(bad_key.code == 2);
   CHECK(is_one_line(bad_key.err));

@@ -35,7 +35,7 @@ struct CheckOptions {
   double alpha = 0.01;        ///< the test's false-alarm rate
   int threads = 0;            ///< 0: every core; at most kMaxThreads
   EstimatorOptions estimator;
-  std::function<void(long done, long total)> progress;  ///< episodes done of total, as batches finish (one thread at a time)
+  std::function<void(long done, long total)> progress;  ///< work batches done of total, as they are merged (one thread at a time)
   void validate() const;      ///< throws std::invalid_argument naming the bad option
 };
 

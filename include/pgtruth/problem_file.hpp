@@ -11,6 +11,7 @@
 #include "pgtruth/finite_mdp.hpp"
 #include "pgtruth/finite_policy.hpp"
 #include "pgtruth/lqg.hpp"
+#include "pgtruth/memory_limit.hpp"
 
 namespace pgtruth {
 
@@ -26,10 +27,12 @@ struct FiniteProblem {
 using Problem = std::variant<FiniteProblem, LqgProblem>;
 
 /// Reads and validates the problem file `file`. Throws pgtruth::Error (InputError for a file
-/// that breaks the spec, IllPosedError for a well-formed but ill-posed one).
-Problem load_problem(const std::filesystem::path& file);
+/// that breaks the spec, IllPosedError for a well-formed but ill-posed one). A file, or a
+/// problem, whose size makes it need more memory than `limit` is refused (InputError, with
+/// the estimate) before it is read, or before the problem is allocated.
+Problem load_problem(const std::filesystem::path& file, const MemoryLimit& limit = {});
 
 /// The same for a document already in memory; `source` names it in error messages.
-Problem parse_problem(std::string_view text, const std::string& source = "");
+Problem parse_problem(std::string_view text, const std::string& source = "", const MemoryLimit& limit = {});
 
 }  // namespace pgtruth

@@ -1,6 +1,4 @@
 // pgtruth check CASE (--estimator NAME | --all | --estimates FILE.csv) [options]
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -12,15 +10,15 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <iostream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 #include <variant>
 
 #include "cli/arguments.hpp"
 #include "cli/commands.hpp"
 #include "cli/finite_report.hpp"
+#include "cli/progress.hpp"
 #include "pgtruth/check.hpp"
 #include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/error.hpp"
@@ -52,14 +50,18 @@ constexpr const char* kHelp =
     "  --all             every applicable estimator, as one table with relative efficiencies\n"
     "  --fisher          sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix\n"
     "                    (finite MDPs, softmax, gamma < 1; components are its upper triangle)\n"
-    "  --episodes N      episodes per estimator (default 20000)\n"
-    "  --max-episode-steps N  the cap on one episode's length (default 10000000); an episode\n"
-    "                    that reaches it ends the check (exit 2)\n"
-    "  --seed S          root seed (default 1); the result is the same for any --threads\n"
-    "  --alpha A         the test's false-alarm rate (default 0.01)\n"
-    "  --lambda L        GAE's lambda (default 0.95)\n"
-    "  --threads T       worker threads (default: every core)\n"
+    "  --episodes N      episodes per estimator, 20 to 10^13 (default 20000)\n"
+    "  --max-episode-steps N  the cap on one episode's length, 1 to 10^15 (default 10^7); an\n"
+    "                    episode that reaches it ends the check (exit 2)\n"
+    "  --seed S          root seed, 0 to 2^63 - 1 (default 1); the result is the same for any --threads\n"
+    "  --alpha A         the test's false-alarm rate, in (0, 1) (default 0.01)\n"
+    "  --lambda L        GAE's lambda, in [0, 1] (default 0.95)\n"
+    "  --threads T       worker threads, 1 to 256 (default: every core)\n"
     "  --json            one JSON object (spec section 3)\n"
+    "  --progress S      seconds between progress lines on stderr (default 10; 0: one per batch)\n"
+    "  --quiet           no progress lines\n"
+    "  --memory-limit M  refuse a problem estimated to need more memory (default: this machine's;\n"
+    "                    bytes or K, M, G, T such as 8G)\n"
     "\n"
     "Episodes of infinite-horizon problems end with probability 1 - gamma after each step, which\n"
     "makes every estimator except reinforce-rtg-undiscounted unbiased without truncation.\n"
@@ -68,40 +70,39 @@ constexpr const char* kHelp =
 struct Settings {
   CheckOptions options;
   bool json = false;
+  MemoryLimit memory;
+  /// Progress lines on stderr while estimators sample (none with --quiet).
+  std::shared_ptr<ProgressReport> progress;
 };
 
-double parse_double(const ParsedArguments& args, const std::string& name, double fallback, double lo, double hi) {
-  if (!args.has(name)) return fallback;
-  const std::string text = *args.value(name);
-  std::size_t used = 0;
-  double value = std::nan("");
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || !(value > lo && value < hi))
-    throw UsageError("--" + name + " needs a number in (" + std::to_string(lo).substr(0, 3) + ", " +
-                     std::to_string(hi).substr(0, 3) + "), found '" + text + "'");
-  return value;
-}
+/// The most episodes: 10^13 (a batch's first episode stays well within 64 bits).
+constexpr long kMaxEpisodes = 10'000'000'000'000;
 
-Settings read_settings(const ParsedArguments& args) {
+Settings read_settings(const ParsedArguments& args, std::ostream& err) {
   Settings s;
-  s.options.episodes = parse_long(args, "episodes", 20000, 20);
-  s.options.estimator.max_episode_steps = parse_long(args, "max-episode-steps", 10000000, 1);
+  s.options.episodes = parse_integer(args, "episodes", 20000, 20, kMaxEpisodes);
+  s.options.estimator.max_episode_steps = parse_integer(args, "max-episode-steps", 10'000'000, 1, 1'000'000'000'000'000);
   s.options.seed = static_cast<std::uint64_t>(parse_long(args, "seed", 1, 0));
-  s.options.alpha = parse_double(args, "alpha", 0.01, 0.0, 1.0);
-  s.options.estimator.lambda = args.has("lambda") ? parse_double(args, "lambda", 0.95, -1e-300, 1.0 + 1e-12) : 0.95;
-  s.options.threads = static_cast<int>(parse_long(args, "threads", 0, 1));
+  s.options.alpha = parse_real(args, "alpha", 0.01, {0.0, 1.0, true, true});
+  s.options.estimator.lambda = parse_real(args, "lambda", 0.95, {0.0, 1.0, false, false});
+  s.options.threads = parse_threads(args);
   s.json = args.has("json");
-  if (isatty(STDERR_FILENO)) {  // progress for a person watching; never in pipes or tests
-    auto lock = std::make_shared<std::mutex>();
-    s.options.progress = [lock](long done, long total) {
-      std::lock_guard<std::mutex> guard(*lock);
-      std::cerr << "\repisodes " << done << "/" << total << (done == total ? "\r                              \r" : "") << std::flush;
-    };
+  s.memory = parse_memory_limit(args);
+  const double interval = parse_real(args, "progress", 10.0, {0.0, 1e6, false, false});
+  if (!args.has("quiet")) {
+    s.progress = std::make_shared<ProgressReport>(err, interval);
+    s.options.progress = [report = s.progress](long done, long total) { report->batches_done(done, total); };
   }
   return s;
+}
+
+/// Announces a sampled run to the progress report, if any.
+void begin_run(const Settings& s, const std::string& label) {
+  if (!s.progress) return;
+  const CheckOptions& o = s.options;
+  const long batches = work_batches(o.episodes);
+  const int threads = o.threads ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.progress->begin("pgtruth check: " + label, o.episodes, batches, static_cast<int>(std::min<long>(threads, batches)));
 }
 
 std::string num(double x, int digits = 6) {
@@ -364,6 +365,7 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
   for (const EstimatorInfo& info : estimator_table()) {
     if (!target.applies(info)) continue;
     const bool biased = info.id == Estimator::reinforce_rtg_undiscounted && target.gamma < 1.0;
+    begin_run(s, info.name);
     rows.push_back({info.name, target.run(info.id), biased});
   }
   const CheckResult& reference = rows.front().r;
@@ -416,6 +418,8 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
   const auto* problem = std::get_if<FiniteProblem>(&loaded);
   if (!problem) throw UsageError("--fisher is available for finite MDPs only");
   const FiniteSolution solution = solve(problem->mdp, problem->policy);
+  const Eigen::Index d = problem->policy.num_parameters();
+  begin_run(s, "fisher");
   const CheckResult r = check_fisher(*problem, solution, s.options);
   if (s.json) {
     out << result_json(r).dump(1) << "\n";
@@ -424,7 +428,6 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
   Target target;
   target.title = problem->name.empty() ? file : problem->name + " (" + file + ")";
   target.truth_name = "the exact Fisher matrix";
-  const Eigen::Index d = problem->policy.num_parameters();
   target.parameter = [problem, d](Eigen::Index k) {  // entry k of the upper triangle, row by row
     Eigen::Index i = 0;
     while (k >= d - i) k -= d - i, ++i;
@@ -435,18 +438,20 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
   return finish(r);
 }
 
-int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
+int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
   const ParsedArguments args = parse_arguments(
-      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"max-episode-steps", true}, {"seed", true},
-            {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}});
+      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"max-episode-steps", true},
+            {"seed", true}, {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}, {"memory-limit", true},
+            {"quiet"}, {"progress", true}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
   const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0) +
                     (args.has("fisher") ? 1 : 0);
   if (modes != 1) throw UsageError("give exactly one of --estimator NAME, --all, --estimates FILE.csv or --fisher");
-  const Settings s = read_settings(args);
+  if (args.has("estimates") && args.value("estimates")->empty()) throw UsageError("--estimates needs a file name, found ''");
+  const Settings s = read_settings(args, err);
   const std::string& file = args.operands.front();
-  const Problem loaded = load_problem(file);
+  const Problem loaded = load_problem(file, s.memory);
   std::optional<Estimator> estimator;
   if (args.has("estimator")) {
     estimator = estimator_by_name(*args.value("estimator"));
@@ -462,6 +467,7 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
     if (args.has("all")) return run_all(out, file, target, s);
     CheckResult r;
     if (estimator) {
+      begin_run(s, *args.value("estimator"));
       r = target.run(*estimator);
     } else {
       const Eigen::MatrixXd estimates = read_estimates(*args.value("estimates"), target.truth.size());

@@ -15,7 +15,7 @@ namespace pgtruth::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "Usage: pgtruth equivalence FILE [--json] [--perturb EPS]\n"
+    "Usage: pgtruth equivalence FILE [--json] [--perturb EPS] [--memory-limit M]\n"
     "\n"
     "Shows the equivalence of stochastic (S) and deterministic (D) policy gradients (Todorov 2025,\n"
     "\"Equivalence of stochastic and deterministic policy gradients\", arXiv:2505.23244), computing\n"
@@ -31,7 +31,10 @@ constexpr const char* kHelp =
     "\n"
     "Options:\n"
     "  --json          print the identities as one JSON object\n"
-    "  --perturb EPS   scale the D side's results by (1 + EPS) before comparing, to see a check fail\n"
+    "  --perturb EPS   scale the D side's results by (1 + EPS), EPS in [-1, 1], before comparing,\n"
+    "                  to see a check fail\n"
+    "  --memory-limit M  refuse a problem estimated to need more memory than M (default: this\n"
+    "                  machine's memory; bytes, or K, M, G, T such as 8G)\n"
     "  --help, -h      show this help\n"
     "\n"
     "An identity holds when its largest absolute deviation is at most 1e-9 max(1, size of the\n"
@@ -82,26 +85,13 @@ std::string report_json(const std::string& problem, const EquivalenceReport& r) 
   return j.dump(1);
 }
 
-double parse_eps(const ParsedArguments& args) {
-  if (!args.has("perturb")) return 0.0;
-  const std::string text = *args.value("perturb");
-  std::size_t used = 0;
-  double eps = 0.0;
-  try {
-    eps = std::stod(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || !std::isfinite(eps)) throw UsageError("--perturb needs a number, found '" + text + "'");
-  return eps;
-}
-
 int run_equivalence(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"perturb", true}, {"help"}});
+  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"perturb", true}, {"help"}, {"memory-limit", true}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the problem FILE" : "expected one problem FILE");
-  const double eps = parse_eps(args);
+  const double eps = parse_real(args, "perturb", 0.0, {-1.0, 1.0, false, false});
   const std::string& file = args.operands.front();
-  const Problem problem = load_problem(file);
+  const Problem problem = load_problem(file, parse_memory_limit(args));
   EquivalenceReport report;
   std::string title, kind;
   try {

@@ -18,7 +18,7 @@ namespace pgtruth::cli {
 namespace {
 
 constexpr const char* kHelp =
-    "Usage: pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S]\n"
+    "Usage: pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S] [--memory-limit M]\n"
     "\n"
     "Computes the exact quantities of the problem in FILE: J, the policy gradient (adjoint of\n"
     "the Bellman linear system), v, q, the advantage, the occupancy and visitation, the Fisher\n"
@@ -31,6 +31,8 @@ constexpr const char* kHelp =
     "  --solver S      finite MDPs: auto (default: sparse LU up to 5000 non-terminal states and\n"
     "                  for gamma = 1, else multigrid BiCGSTAB), direct, or iterative (residuals\n"
     "                  certified)\n"
+    "  --memory-limit M  refuse a problem estimated to need more memory than M (default: this\n"
+    "                  machine's memory; bytes, or K, M, G, T such as 8G)\n"
     "  --help, -h      show this help\n"
     "\n"
     "Keys for finite MDPs: problem, states, actions, sense, J, v, q, advantage, policy,\n"
@@ -79,28 +81,17 @@ int run_lqg(const ParsedArguments& args, const LqgProblem& problem, const std::s
   return 0;
 }
 
-Index parse_rows(const ParsedArguments& args) {
-  if (!args.has("rows")) return 20;
-  const std::string text = *args.value("rows");
-  std::size_t used = 0;
-  long long rows = -1;
-  try {
-    rows = std::stoll(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || rows < 1) throw UsageError("--rows needs a positive integer, found '" + text + "'");
-  return static_cast<Index>(rows);
-}
-
 int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"keys", true}, {"rows", true}, {"solver", true}, {"help"}});
+  const ParsedArguments args = parse_arguments(
+      raw, {{"json"}, {"keys", true}, {"rows", true}, {"solver", true}, {"help"}, {"memory-limit", true}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.empty()) throw UsageError("missing the problem FILE");
   if (args.operands.size() > 1) throw UsageError("expected one problem FILE, found " + std::to_string(args.operands.size()));
-  const Index rows = parse_rows(args);
+  const Index rows = parse_integer(args, "rows", 20, 1);
+  const MemoryLimit memory = parse_memory_limit(args);
   const std::string& file = args.operands.front();
 
-  const Problem problem = load_problem(file);
+  const Problem problem = load_problem(file, memory);
   if (const auto* lqg = std::get_if<LqgProblem>(&problem)) return run_lqg(args, *lqg, file, out, err);
   const auto& finite = std::get<FiniteProblem>(problem);
   const std::vector<std::string> keys = requested_keys(

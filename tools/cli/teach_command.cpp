@@ -31,7 +31,10 @@ constexpr const char* kHelp =
     "Options:\n"
     "  --out DIR        where to write (created if missing)\n"
     "  --seed S         root seed of every sampled number (default 1)\n"
-    "  --threads T      worker threads for sampling (default: every core; results do not depend on it)\n"
+    "  --threads T      worker threads for sampling, 1 to 256 (default: every core; results do not\n"
+    "                   depend on it)\n"
+    "  --memory-limit M refuse a case estimated to need more memory than M (default: this machine's\n"
+    "                   memory; bytes, or K, M, G, T such as 8G)\n"
     "  --cases DIR      the shipped problem files (default: the source tree's cases/)\n"
     "  --no-figures     write the pages and data only\n"
     "  --list           list the topics\n"
@@ -67,7 +70,8 @@ std::string figure_script() {
 
 int run_teach(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
   const ParsedArguments args = parse_arguments(
-      raw, {{"out", true}, {"seed", true}, {"threads", true}, {"cases", true}, {"no-figures"}, {"list"}, {"help"}});
+      raw, {{"out", true}, {"seed", true}, {"threads", true}, {"cases", true}, {"no-figures"}, {"list"}, {"help"},
+            {"memory-limit", true}});
   if (args.has("help")) return out << kHelp, kExitOk;
   const auto& topics = teach::topics();
   if (args.has("list")) {
@@ -84,9 +88,11 @@ int run_teach(const std::vector<std::string>& raw, std::ostream& out, std::ostre
 
   teach::TeachOptions options;
   options.seed = static_cast<std::uint64_t>(parse_long(args, "seed", 1, 0));
-  options.threads = static_cast<int>(parse_long(args, "threads", 0, 1));
+  options.threads = parse_threads(args);
+  options.memory = parse_memory_limit(args);
   options.cases = args.has("cases") ? fs::path(*args.value("cases")) : fs::path(PGTRUTH_SOURCE_DIR) / "cases";
   const fs::path dir = *args.value("out");
+  if (dir.empty()) throw UsageError("--out needs a directory, found ''");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (!fs::is_directory(dir)) throw UsageError("cannot create the directory " + dir.string());

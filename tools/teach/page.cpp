@@ -72,7 +72,7 @@ namespace {
 /// The problem in cases/FILE, which must be of kind T ("finite" or "LQG" in the message).
 template <typename T>
 T shipped_case(const TeachOptions& options, const std::string& file, const char* kind) {
-  Problem p = load_problem(options.cases / file);
+  Problem p = load_problem(options.cases / file, options.memory);
   if (!std::holds_alternative<T>(p)) {
     InputError e("/problem", std::string("pgtruth teach expects ") + kind + " problem here");
     e.set_source((options.cases / file).string());

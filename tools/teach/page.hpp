@@ -19,6 +19,7 @@ struct TeachOptions {
   std::uint64_t seed = 1;
   int threads = 0;                    ///< 0: every core
   std::filesystem::path cases;        ///< where the shipped problem files are
+  MemoryLimit memory;                 ///< for loading them
 };
 
 struct Page {
