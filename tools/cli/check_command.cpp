@@ -25,6 +25,7 @@
 #include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/problem_file.hpp"
+#include "pgtruth/todorov.hpp"
 
 namespace pgtruth::cli {
 namespace {
@@ -48,7 +49,8 @@ constexpr const char* kHelp =
     "Options:\n"
     "  --estimator NAME  reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value,\n"
     "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions;\n"
-    "                    LQG also dpg and pathwise (not baseline-optimal)\n"
+    "                    LQG also dpg, pathwise and Todorov's (2025) todorov-ks, todorov-kd,\n"
+    "                    todorov-ks-baseline, todorov-kd-baseline (eqs. 42-44; not baseline-optimal)\n"
     "  --all             every applicable estimator, as one table with relative efficiencies\n"
     "  --fisher          sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix\n"
     "                    (finite MDPs, softmax, gamma < 1; components are its upper triangle)\n"
@@ -58,6 +60,8 @@ constexpr const char* kHelp =
     "  --seed S          root seed (default 1); the result is the same for any --threads\n"
     "  --alpha A         the test's false-alarm rate (default 0.01)\n"
     "  --lambda L        GAE's lambda (default 0.95)\n"
+    "  --vhat-scale S    the todorov-*-baseline estimators use vhat = S v, a deliberately wrong\n"
+    "                    baseline when S != 1 (default 1: the exact v); any S keeps them unbiased\n"
     "  --threads T       worker threads (default: every core)\n"
     "  --json            one JSON object (spec section 3)\n"
     "\n"
@@ -93,6 +97,14 @@ Settings read_settings(const ParsedArguments& args) {
   s.options.alpha = parse_double(args, "alpha", 0.01, 0.0, 1.0);
   s.options.estimator.lambda = args.has("lambda") ? parse_double(args, "lambda", 0.95, -1e-300, 1.0 + 1e-12) : 0.95;
   s.options.threads = static_cast<int>(parse_long(args, "threads", 0, 1));
+  if (args.has("vhat-scale")) {
+    const std::string text = *args.value("vhat-scale");
+    char* end = nullptr;
+    const double scale = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(scale))
+      throw UsageError("--vhat-scale needs a finite number, found '" + text + "'");
+    s.options.estimator.vhat_scale = scale;
+  }
   s.json = args.has("json");
   if (isatty(STDERR_FILENO)) {  // progress for a person watching; never in pipes or tests
     auto lock = std::make_shared<std::mutex>();
@@ -163,8 +175,11 @@ Target make_target(const Problem& loaded, const std::string& file, const CheckOp
     t.truth = solution->gradient;
     t.gamma = finite->mdp.gamma;
     t.parameter = [finite](Eigen::Index i) { return parameter_name(*finite, i); };
-    t.applies = [finite](const EstimatorInfo& info) { return estimator_applies(*finite, info.id); };
-    t.run = [finite, solution, options](Estimator e) { return check_estimator(*finite, *solution, e, options); };
+    t.applies = [finite](const EstimatorInfo& info) { return !is_todorov(info.id) && estimator_applies(*finite, info.id); };
+    t.run = [finite, solution, options](Estimator e) {
+      if (is_todorov(e)) throw InputError("/problem", todorov_needs_continuous_control(e));
+      return check_estimator(*finite, *solution, e, options);
+    };
     return t;
   }
   const auto* lqg = std::get_if<LqgProblem>(&loaded);
@@ -438,7 +453,7 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
 int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
   const ParsedArguments args = parse_arguments(
       raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"max-episode-steps", true}, {"seed", true},
-            {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}});
+            {"alpha", true}, {"lambda", true}, {"vhat-scale", true}, {"threads", true}, {"json"}, {"help"}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
   const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0) +
