@@ -221,4 +221,11 @@ TEST_CASE("todorov: K_S needs Sigma positive definite, K_D does not; finite MDPs
                                            "todorov-ks-baseline", "--vhat-scale", "two"});
   CHECK(bad.code == 2);
   CHECK(test::is_one_line(bad.err));
+  const test::Run misplaced = test::pgtruth_run({"check", test::case_path("scalar-lqr-stochastic.json"), "--estimator",
+                                                 "todorov-ks", "--vhat-scale", "2"});
+  CHECK(misplaced.code == 2);
+  CHECK(test::is_one_line(misplaced.err));
+  const test::Run wrong = test::pgtruth_run({"check", test::case_path("scalar-lqr-stochastic.json"), "--estimator",
+                                             "todorov-kd-baseline", "--vhat-scale", "2", "--episodes", "4000"});
+  CHECK(wrong.code == 0);
 }

@@ -471,6 +471,9 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
       throw UsageError("unknown estimator '" + *args.value("estimator") + "' (known: " + list + ")");
     }
   }
+  if (args.has("vhat-scale") && !args.has("all") &&
+      !(estimator == Estimator::todorov_ks_baseline || estimator == Estimator::todorov_kd_baseline))
+    throw UsageError("--vhat-scale applies to todorov-ks-baseline and todorov-kd-baseline (and --all) only");
   try {
     if (args.has("fisher")) return run_fisher(out, loaded, file, s);
     const Target target = make_target(loaded, file, s.options);
