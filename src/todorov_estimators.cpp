@@ -79,14 +79,15 @@ Eigen::VectorXd k_deterministic_baselined(const TodorovModel& m, const TodorovSt
   return m.problem.B.transpose() * m.v.gradient(s.next) - m.v_hat_hessian * s.d;
 }
 
-EstimateSampler todorov_sampler(std::shared_ptr<const TodorovModel> model, TodorovControlTerm g) {
-  return [model, g](Rng& rng) -> Eigen::VectorXd {
+EstimateSampler todorov_sampler(std::shared_ptr<const TodorovModel> model, TodorovControlTerm g, long max_episode_steps) {
+  return [model, g, max_episode_steps](Rng& rng) -> Eigen::VectorXd {
     const TodorovModel& m = *model;
     const LqgProblem& p = m.problem;
     Eigen::VectorXd estimate = Eigen::VectorXd::Zero(p.m() * p.n());
     TodorovStep s;
     s.x = p.x0_mean + gaussian(m.root_x0, rng);
     for (s.t = 0;; ++s.t) {
+      if (s.t == max_episode_steps) throw IllPosedError("", episode_too_long(max_episode_steps, p.gamma));
       s.mu = -p.K * s.x;
       s.d = gaussian(m.root_Sigma, rng);
       s.u = s.mu + s.d;
@@ -109,11 +110,12 @@ EstimateSampler todorov_estimator(const LqgProblem& problem, Estimator e, const 
     };
   };
   const auto model = make_todorov_model(problem, options.vhat_scale);
+  const long cap = options.max_episode_steps;
   switch (e) {
-    case Estimator::todorov_ks: return todorov_sampler(model, term(&k_stochastic));
-    case Estimator::todorov_kd: return todorov_sampler(model, term(&k_deterministic));
-    case Estimator::todorov_ks_baseline: return todorov_sampler(model, term(&k_stochastic_baselined));
-    case Estimator::todorov_kd_baseline: return todorov_sampler(model, term(&k_deterministic_baselined));
+    case Estimator::todorov_ks: return todorov_sampler(model, term(&k_stochastic), cap);
+    case Estimator::todorov_kd: return todorov_sampler(model, term(&k_deterministic), cap);
+    case Estimator::todorov_ks_baseline: return todorov_sampler(model, term(&k_stochastic_baselined), cap);
+    case Estimator::todorov_kd_baseline: return todorov_sampler(model, term(&k_deterministic_baselined), cap);
     default: break;
   }
   throw std::logic_error(std::string("todorov_estimator called with ") + estimator_name(e));

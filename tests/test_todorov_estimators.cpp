@@ -93,6 +93,7 @@ TEST_CASE("todorov: each of the four is consistent on three LQG systems in both 
 #endif
   options.alpha = 1e-4;  // 24 checks: family-wise false-alarm rate below 0.25%
   options.seed = 43;
+  int decided = 0, runs = 0;
   for (const char* system : kSystems) {
     for (const char* formulation : {"-stochastic.json", "-deterministic.json"}) {
       const std::string name = std::string(system) + formulation;
@@ -102,10 +103,16 @@ TEST_CASE("todorov: each of the four is consistent on three LQG systems in both 
         CAPTURE(name);
         CAPTURE(std::string(estimator_name(e)));
         CHECK(estimator_applies(p, e));
-        CHECK(check_estimator(p, sol, e, options).consistent);
+        const CheckResult r = check_estimator(p, sol, e, options);
+        CAPTURE(r.test.reason);
+        CHECK(r.verdict != Verdict::inconsistent);
+        decided += r.verdict == Verdict::consistent, runs += 1;
       }
     }
   }
+  // At alpha 1e-4 a skewed estimate may be undecided at this budget (check.hpp); most are decided.
+  MESSAGE(decided << " of " << runs << " decided");
+  CHECK(2 * decided >= runs);
 }
 
 TEST_CASE("todorov: broken variants are caught at the default budget (20000 episodes, alpha 0.01)") {
@@ -135,7 +142,7 @@ TEST_CASE("todorov: broken variants are caught at the default budget (20000 epis
     for (const auto& [what, g] : broken) {
       CAPTURE(std::string(name));
       CAPTURE(std::string(what));
-      CHECK(!run_check(what, todorov_sampler(model, g), truth, options).consistent);
+      CHECK(run_check(what, todorov_sampler(model, g), truth, options).verdict == Verdict::inconsistent);
     }
   }
 }
@@ -155,8 +162,8 @@ TEST_CASE("todorov: the discounted density (5) counts x_0 at weight 1; read from
       if (s.t == 0) return Eigen::VectorXd::Zero(m.problem.m());
       return from_zero(m, s) / m.problem.gamma;
     };
-    CHECK(run_check("rho from t = 0", todorov_sampler(model, from_zero), truth, options).consistent);
-    CHECK(!run_check("rho from t = 1", todorov_sampler(model, from_one), truth, options).consistent);
+    CHECK(run_check("rho from t = 0", todorov_sampler(model, from_zero), truth, options).verdict == Verdict::consistent);
+    CHECK(run_check("rho from t = 1", todorov_sampler(model, from_one), truth, options).verdict == Verdict::inconsistent);
   }
 }
 
@@ -174,7 +181,7 @@ TEST_CASE("todorov: a wrong baseline v̂ = s v keeps the baselined estimators un
         CAPTURE(std::string(name));
         CAPTURE(scale);
         CAPTURE(std::string(estimator_name(e)));
-        CHECK(check_estimator(p, sol, e, options).consistent);
+        CHECK(check_estimator(p, sol, e, options).verdict != Verdict::inconsistent);
       }
     }
   }
@@ -209,7 +216,7 @@ TEST_CASE("todorov: K_S needs Sigma positive definite, K_D does not; finite MDPs
   // With Sigma = 0 the control is deterministic and K_D is still consistent.
   CheckOptions options;
   options.episodes = 4000;
-  CHECK(check_estimator(p, solve_lqg(p), Estimator::todorov_kd, options).consistent);
+  CHECK(check_estimator(p, solve_lqg(p), Estimator::todorov_kd, options).verdict != Verdict::inconsistent);
 
   for (const char* estimator : {"todorov-ks", "todorov-kd-baseline"}) {
     const test::Run r = test::pgtruth_run({"check", test::case_path("two-state.json"), "--estimator", estimator});

@@ -103,7 +103,9 @@ using TodorovControlTerm = std::function<Eigen::VectorXd(const TodorovModel&, co
 
 /// Samples one episode (x₀ ~ p₀, u = μ + d, x' = f(x, u) + w, ending with probability 1 − γ
 /// after every step) and returns Σ_t ∇_θ μ(x_t) g(step_t). Safe to call from several threads.
-EstimateSampler todorov_sampler(std::shared_ptr<const TodorovModel> model, TodorovControlTerm g);
+/// An episode that reaches `max_episode_steps` steps throws IllPosedError (episode_too_long).
+EstimateSampler todorov_sampler(std::shared_ptr<const TodorovModel> model, TodorovControlTerm g,
+                                long max_episode_steps = EstimatorOptions{}.max_episode_steps);
 
 /// The sampler of Todorov estimator `e` (eqs. 42-44) with v̂ = options.vhat_scale · v. Throws
 /// InputError when it does not apply (estimator_applies: γ < 1; K_S and K̃_S need Σ ≻ 0).

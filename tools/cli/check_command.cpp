@@ -175,7 +175,7 @@ Target make_target(const Problem& loaded, const std::string& file, const CheckOp
     t.truth = solution->gradient;
     t.gamma = finite->mdp.gamma;
     t.parameter = [finite](Eigen::Index i) { return parameter_name(*finite, i); };
-    t.applies = [finite](const EstimatorInfo& info) { return !is_todorov(info.id) && estimator_applies(*finite, info.id); };
+    t.applies = [finite](const EstimatorInfo& info) { return estimator_applies(*finite, info.id); };
     t.run = [finite, solution, options](Estimator e) {
       if (is_todorov(e)) throw InputError("/problem", todorov_needs_continuous_control(e));
       return check_estimator(*finite, *solution, e, options);

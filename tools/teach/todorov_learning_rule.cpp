@@ -43,7 +43,8 @@ void add_todorov_learning_rule(Page& page, const TeachOptions& options) {
       "∇_μμ v̂ (u − μ) (eq. 44). Here v is the exact value of the file's formulation and v̂ = v; the "
       "estimates are summed along episodes that end with probability 1 − γ after each step, so x₀ "
       "counts at weight 1 in ρ. Every estimator's mean is the exact gradient (the verdict column "
-      "tests it); only the variance differs. The variance per sample is the trace of the covariance "
+      "tests it; undecided means the episodes were too few for `pgtruth check` to decide); only the "
+      "variance differs. The variance per sample is the trace of the covariance "
       "of one episode's estimate over " +
       std::to_string(draws) +
       " episodes; relative efficiency is reinforce-rtg's variance over the estimator's.\n\n";
@@ -67,15 +68,15 @@ void add_todorov_learning_rule(Page& page, const TeachOptions& options) {
           variance_per_sample(lqg_estimator(problem, e, EstimatorOptions{}), options.seed + 1000, draws);
       if (k == 0) reference = variance;
       if (e == Estimator::todorov_ks) ks_variance.push_back(variance);
-      const bool consistent = check_estimator(problem, solution, e, check_options(options, draws)).consistent;
+      const Verdict verdict = check_estimator(problem, solution, e, check_options(options, draws)).verdict;
       relative[k].push_back(variance / reference);
       rows.push_back({"`" + file + "`", estimator_name(e), cell(variance), cell(reference / variance, 3),
-                      consistent ? "consistent" : "INCONSISTENT"});
+                      verdict_name(verdict)});
       table.push_back({{"case", file},
                        {"estimator", estimator_name(e)},
                        {"variance_per_sample", variance},
                        {"relative_efficiency", reference / variance},
-                       {"consistent", consistent}});
+                       {"verdict", verdict_name(verdict)}});
     }
   }
   for (std::size_t k = 0; k < estimators.size(); ++k)
