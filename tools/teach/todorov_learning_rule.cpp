@@ -2,30 +2,11 @@
 // estimators (eqs. 42-43) and their baselined forms (eq. 44) on the shipped LQG cases, beside
 // reinforce-rtg and dpg, each tested against the exact gradient as its mean.
 #include <algorithm>
-#include <cmath>
 
 #include "pgtruth/lqg_solver.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {
-namespace {
-
-/// trace Cov of one estimate from `draws` draws of `sample` (stream i of the seed for draw i),
-/// by Welford's update so that large means do not cancel.
-double variance_per_sample(const EstimateSampler& sample, std::uint64_t seed, long draws) {
-  Eigen::VectorXd mean, m2;
-  for (long i = 0; i < draws; ++i) {
-    Rng rng(seed, static_cast<std::uint64_t>(i));
-    const Eigen::VectorXd x = sample(rng);
-    if (i == 0) mean = Eigen::VectorXd::Zero(x.size()), m2 = mean;
-    const Eigen::VectorXd delta = x - mean;
-    mean += delta / static_cast<double>(i + 1);
-    m2 += delta.cwiseProduct(x - mean);
-  }
-  return m2.sum() / static_cast<double>(draws - 1);
-}
-
-}  // namespace
 
 void add_todorov_learning_rule(Page& page, const TeachOptions& options) {
   const long draws = 4000;
@@ -64,11 +45,11 @@ void add_todorov_learning_rule(Page& page, const TeachOptions& options) {
     double reference = 0;
     for (std::size_t k = 0; k < estimators.size(); ++k) {
       const Estimator e = estimators[k];
-      const double variance =
-          variance_per_sample(lqg_estimator(problem, e, EstimatorOptions{}), options.seed + 1000, draws);
+      const CheckResult r = check_estimator(problem, solution, e, check_options(options, draws));
+      const double variance = r.variance_per_episode;
+      const Verdict verdict = r.verdict;
       if (k == 0) reference = variance;
       if (e == Estimator::todorov_ks) ks_variance.push_back(variance);
-      const Verdict verdict = check_estimator(problem, solution, e, check_options(options, draws)).verdict;
       relative[k].push_back(variance / reference);
       rows.push_back({"`" + file + "`", estimator_name(e), cell(variance), cell(reference / variance, 3),
                       verdict_name(verdict)});
