@@ -21,6 +21,10 @@ const std::vector<EstimatorInfo>& estimator_table() {
       {Estimator::visitation, "visitation", "psi q(s, a) / (1 - gamma), s ~ d, a ~ pi", true, true},
       {Estimator::all_actions, "all-actions", "sum_t gamma^t sum_a grad pi(a|s_t) q(s_t, a)", true, true},
       {Estimator::dpg, "dpg", "sum_t gamma^t grad_theta mu(x_t) grad_u Q_D(x_t, u) at u = mu(x_t)", false, true},
+      {Estimator::todorov_ks, "todorov-ks", "sum_t grad_theta l(x_t, mu_t) + gamma grad_theta mu(x_t) Sigma^-1 (u_t - mu_t) v(x_t+1) (Todorov 2025, eqs. 42-43)", false, true},
+      {Estimator::todorov_kd, "todorov-kd", "sum_t grad_theta l(x_t, mu_t) + gamma grad_theta mu(x_t) grad_u v(f(x_t, u_t)) (Todorov 2025, eqs. 42-43)", false, true},
+      {Estimator::todorov_ks_baseline, "todorov-ks-baseline", "todorov-ks with v(x_t+1) - vhat(f(x_t, mu_t)) (Todorov 2025, eq. 44)", false, true},
+      {Estimator::todorov_kd_baseline, "todorov-kd-baseline", "todorov-kd minus gamma grad_theta mu(x_t) hess_mu vhat(f(x_t, mu_t)) (u_t - mu_t) (Todorov 2025, eq. 44)", false, true},
       {Estimator::pathwise, "pathwise", "derivative of the sampled return through the reparameterised noise", false, true},
   };
   return table;

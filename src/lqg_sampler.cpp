@@ -6,6 +6,7 @@
 #include "episode_accumulator.hpp"
 #include "pgtruth/check.hpp"
 #include "pgtruth/error.hpp"
+#include "pgtruth/todorov.hpp"
 
 namespace pgtruth {
 namespace {
@@ -59,7 +60,9 @@ bool positive_definite(const Eigen::MatrixXd& S) {
   return e.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, e.eigenvalues().maxCoeff());
 }
 
-bool uses_score(Estimator e) { return e != Estimator::all_actions && e != Estimator::dpg && e != Estimator::pathwise; }
+bool uses_score(Estimator e) {
+  return e != Estimator::all_actions && e != Estimator::dpg && e != Estimator::pathwise && !is_todorov(e);
+}
 
 }  // namespace
 
@@ -72,11 +75,15 @@ bool estimator_applies(const LqgProblem& problem, Estimator e, std::string* why)
   else if (uses_score(e) && !positive_definite(problem.Sigma))
     reason = std::string("the estimator ") + estimator_name(e) +
              " uses the score of the Gaussian policy, which needs Sigma positive definite";
+  else if ((e == Estimator::todorov_ks || e == Estimator::todorov_ks_baseline) && !positive_definite(problem.Sigma))
+    reason = std::string("the estimator ") + estimator_name(e) +
+             " uses Sigma^-1 (u - mu) (Todorov 2025, eq. 43), which needs Sigma positive definite";
   if (why) *why = reason;
   return reason.empty();
 }
 
 EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const EstimatorOptions& options) {
+  if (is_todorov(e)) return todorov_estimator(problem, e, options);  // eqs. 42-44, src/todorov_estimators.cpp
   auto model = std::make_shared<LqgModel>();
   LqgModel& m = *model;
   m.p = problem;

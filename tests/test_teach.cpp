@@ -136,6 +136,21 @@ TEST_CASE("teach stochastic-vs-deterministic: every identity holds") {
   }
 }
 
+TEST_CASE("teach stochastic-vs-deterministic: Todorov's four estimators on six LQG files, none inconsistent, variances measured") {
+  const Page& p = page("stochastic-vs-deterministic");
+  const auto& rows = p.data["tables"]["learning_rule"];
+  CHECK(rows.size() == 36);  // 6 files x (reinforce-rtg, dpg and the four)
+  int todorov = 0;
+  for (const auto& row : rows) {
+    CAPTURE(row.dump());
+    CHECK(row["verdict"].get<std::string>() != "inconsistent");
+    const double v = row["variance_per_sample"].get<double>();
+    CHECK((std::isfinite(v) && v > 0));
+    todorov += row["estimator"].get<std::string>().rfind("todorov-", 0) == 0;
+  }
+  CHECK(todorov == 24);
+}
+
 TEST_CASE("teach optimisation: policy iteration reaches the value-iteration optimum; ascent never passes it") {
   const Page& p = page("optimisation");
   const double optimum = optimal_J_by_value_iteration(pgtruth::test::load_case("slippery-gridworld.json"));

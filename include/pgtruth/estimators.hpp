@@ -41,6 +41,10 @@ enum class Estimator {
   all_actions,
   dpg,       ///< LQG only
   pathwise,  ///< LQG only
+  todorov_ks,           ///< LQG only: Todorov (2025), eqs. 42-43 (pgtruth/todorov.hpp)
+  todorov_kd,           ///< LQG only
+  todorov_ks_baseline,  ///< LQG only: eq. 44
+  todorov_kd_baseline,  ///< LQG only: eq. 44
 };
 
 struct EstimatorInfo {
@@ -76,6 +80,7 @@ struct StepValues {
 struct EstimatorOptions {
   double lambda = 0.95;                ///< GAE's λ
   long max_episode_steps = 10000000;   ///< an episode that reaches it ends the check (exit 2)
+  double vhat_scale = 1.0;            ///< the todorov-*-baseline estimators' v̂ = vhat_scale · v (eq. 44)
 };
 
 /// How estimator e weights the scores of an episode, in the form every score-function

@@ -23,6 +23,7 @@
 #include "pgtruth/lqg_solver.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/problem_file.hpp"
+#include "pgtruth/todorov.hpp"
 
 namespace pgtruth::cli {
 namespace {
@@ -46,7 +47,8 @@ constexpr const char* kHelp =
     "Options:\n"
     "  --estimator NAME  reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value,\n"
     "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions;\n"
-    "                    LQG also dpg and pathwise (not baseline-optimal)\n"
+    "                    LQG also dpg, pathwise and Todorov's (2025) todorov-ks, todorov-kd,\n"
+    "                    todorov-ks-baseline, todorov-kd-baseline (eqs. 42-44; not baseline-optimal)\n"
     "  --all             every applicable estimator, as one table with relative efficiencies\n"
     "  --fisher          sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix\n"
     "                    (finite MDPs, softmax, gamma < 1; components are its upper triangle)\n"
@@ -56,6 +58,8 @@ constexpr const char* kHelp =
     "  --seed S          root seed, 0 to 2^63 - 1 (default 1); the result is the same for any --threads\n"
     "  --alpha A         the test's false-alarm rate, in (0, 1) (default 0.01)\n"
     "  --lambda L        GAE's lambda, in [0, 1] (default 0.95)\n"
+    "  --vhat-scale S    the todorov-*-baseline estimators use vhat = S v, a deliberately wrong\n"
+    "                    baseline when S != 1 (default 1: the exact v); any S keeps them unbiased\n"
     "  --threads T       worker threads, 1 to 256 (default: every core)\n"
     "  --json            one JSON object (spec section 3)\n"
     "  --progress S      seconds between progress lines on stderr (default 10; 0: one per batch)\n"
@@ -86,6 +90,14 @@ Settings read_settings(const ParsedArguments& args, std::ostream& err) {
   s.options.alpha = parse_real(args, "alpha", 0.01, {0.0, 1.0, true, true});
   s.options.estimator.lambda = parse_real(args, "lambda", 0.95, {0.0, 1.0, false, false});
   s.options.threads = parse_threads(args);
+  if (args.has("vhat-scale")) {
+    const std::string text = *args.value("vhat-scale");
+    char* end = nullptr;
+    const double scale = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(scale))
+      throw UsageError("--vhat-scale needs a finite number, found '" + text + "'");
+    s.options.estimator.vhat_scale = scale;
+  }
   s.json = args.has("json");
   s.memory = parse_memory_limit(args);
   const double interval = parse_real(args, "progress", 10.0, {0.0, 1e6, false, false});
@@ -165,7 +177,10 @@ Target make_target(const Problem& loaded, const std::string& file, const CheckOp
     t.gamma = finite->mdp.gamma;
     t.parameter = [finite](Eigen::Index i) { return parameter_name(*finite, i); };
     t.applies = [finite](const EstimatorInfo& info) { return estimator_applies(*finite, info.id); };
-    t.run = [finite, solution, options](Estimator e) { return check_estimator(*finite, *solution, e, options); };
+    t.run = [finite, solution, options](Estimator e) {
+      if (is_todorov(e)) throw InputError("/problem", todorov_needs_continuous_control(e));
+      return check_estimator(*finite, *solution, e, options);
+    };
     return t;
   }
   const auto* lqg = std::get_if<LqgProblem>(&loaded);
@@ -441,8 +456,8 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
 int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
   const ParsedArguments args = parse_arguments(
       raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"max-episode-steps", true},
-            {"seed", true}, {"alpha", true}, {"lambda", true}, {"threads", true}, {"json"}, {"help"}, {"memory-limit", true},
-            {"quiet"}, {"progress", true}});
+            {"seed", true}, {"alpha", true}, {"lambda", true}, {"vhat-scale", true}, {"threads", true}, {"json"}, {"help"},
+            {"memory-limit", true}, {"quiet"}, {"progress", true}});
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
   const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0) +
@@ -461,6 +476,9 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
       throw UsageError("unknown estimator '" + *args.value("estimator") + "' (known: " + list + ")");
     }
   }
+  if (args.has("vhat-scale") && !args.has("all") &&
+      !(estimator == Estimator::todorov_ks_baseline || estimator == Estimator::todorov_kd_baseline))
+    throw UsageError("--vhat-scale applies to todorov-ks-baseline and todorov-kd-baseline (and --all) only");
   try {
     if (args.has("fisher")) return run_fisher(out, loaded, file, s);
     const Target target = make_target(loaded, file, s.options);

@@ -70,4 +70,8 @@ Page stochastic_vs_deterministic(const TeachOptions& options);
 Page optimisation(const TeachOptions& options);
 Page corridor(const TeachOptions& options);
 
+/// The stochastic-vs-deterministic page's section on Todorov's (2025) learning rule (§3.4,
+/// eqs. 42-44): the variance per sample of K_S, K_D and their baselines on the LQG cases.
+void add_todorov_learning_rule(Page& page, const TeachOptions& options);
+
 }  // namespace pgtruth::teach

@@ -52,6 +52,7 @@ Page stochastic_vs_deterministic(const TeachOptions& options) {
   page.markdown +=
       "The practical reading (Todorov 2025, §5): since the state values and gradients agree, a critic "
       "can approximate v rather than q, whichever form of the policy is used.\n\n";
+  add_todorov_learning_rule(page, options);
   return page;
 }
 
