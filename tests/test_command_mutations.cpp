@@ -107,6 +107,11 @@ std::string judge(const CommandLine& command, const std::string& file, const pgt
     case 2:
       if (!pgtruth::test::is_one_line(r.err)) return "exit 2 without exactly one line on stderr";
       if (r.err.rfind(file + ": ", 0) != 0) return "exit 2 with a line that does not start with the file";
+      // check's "undecided" verdict is exit 2 with its report (finite JSON) on stdout.
+      if (command.name == "check" && r.err.find(": check undecided: ") != std::string::npos)
+        return non_finite_json(r.out).empty() && r.out.find("\"undecided\"") != std::string::npos
+                   ? ""
+                   : "exit 2 (undecided) without a finite report naming the verdict";
       if (!r.out.empty()) return "exit 2 with output on stdout";
       return "";
     default:

@@ -14,6 +14,7 @@
 
 #include "cli/progress.hpp"
 #include "command.hpp"
+#include "pgtruth/check.hpp"
 #include "pgtruth/problem_file.hpp"
 #include "pgtruth/random.hpp"
 #include "support.hpp"
@@ -210,8 +211,8 @@ TEST_CASE("robustness: absurd option values are refused with one line and exit 2
       {check, "alpha", "a number in (0, 1)", reals},
       {check, "episodes", "an integer from 20 to 10000000000000", {"19", "10000000000001", "1000000000000000000"}},
       {check, "episodes", "an integer from 20 to 10000000000000", integers},
-      {check, "batches", "an integer from 2 to 100000", {"1", "100001", "2147483648"}},
-      {check, "batches", "an integer from 2 to 100000", integers},
+      {check, "max-episode-steps", "an integer from 1 to 1000000000000000", {"0", "1000000000000001", "2e9"}},
+      {check, "max-episode-steps", "an integer from 1 to 1000000000000000", integers},
       {check, "seed", "an integer >= 0", {"9223372036854775808", "18446744073709551616"}},
       {check, "seed", "an integer >= 0", integers},
       {check, "progress", "a number in [0, 1e+06]", {"1e7", "-1"}},
@@ -250,8 +251,8 @@ TEST_CASE("robustness: absurd option values are refused with one line and exit 2
   check_refused(pgtruth_run({"teach", "visitation", "--out", ""}),
                 "pgtruth teach: --out needs a directory, found '' (see 'pgtruth teach --help')");
   // The ends of the ranges are values like any other.
-  CHECK(pgtruth_run({"check", two_state, "--estimator", "gae", "--episodes", "400", "--lambda", "0"}).code == 0);
-  CHECK(pgtruth_run({"check", two_state, "--estimator", "gae", "--episodes", "400", "--lambda", "1"}).code == 0);
+  CHECK(pgtruth_run({"check", two_state, "--estimator", "gae", "--episodes", "4000", "--lambda", "0"}).code == 0);
+  CHECK(pgtruth_run({"check", two_state, "--estimator", "gae", "--episodes", "4000", "--lambda", "1"}).code == 0);
   CHECK(pgtruth_run({"solve", two_state, "--keys", "J", "--memory-limit", "1.5GiB"}).code == 0);
   CHECK(pgtruth_run({"equivalence", two_state, "--perturb", "-1"}).code == 1);  // the D side scaled by 0 fails
 }
@@ -260,17 +261,19 @@ TEST_CASE("robustness: absurd option values are refused with one line and exit 2
 // Progress: long runs report on stderr whether or not it is a terminal; --quiet silences them.
 
 TEST_CASE("robustness: check reports progress on stderr as batches finish; --quiet silences it") {
+  // 2000 episodes are sampled in pgtruth::work_batches(2000) = 64 batches.
+  REQUIRE(pgtruth::work_batches(2000) == 64);
   const std::vector<std::string> run = {"check", two_state, "--estimator", "reinforce", "--episodes", "2000",
-                                        "--batches", "4", "--threads", "2"};
+                                        "--threads", "2"};
   std::vector<std::string> every_batch = run;
   every_batch.insert(every_batch.end(), {"--progress", "0"});
   const Run lines = pgtruth_run(every_batch);
   CHECK(lines.code == 0);
-  CHECK(std::count(lines.err.begin(), lines.err.end(), '\n') == 4);  // one line a batch
-  for (const std::string done : {"1/4", "2/4", "3/4"})
+  CHECK(std::count(lines.err.begin(), lines.err.end(), '\n') == 64);  // one line a batch
+  for (const std::string done : {"1/64", "2/64", "63/64"})
     CHECK(lines.err.find("pgtruth check: reinforce: " + done + " batches (") != std::string::npos);
   CHECK(lines.err.find(" left, ending near ") != std::string::npos);
-  CHECK(lines.err.find("pgtruth check: reinforce: 4/4 batches (100%) in ") != std::string::npos);
+  CHECK(lines.err.find("pgtruth check: reinforce: 64/64 batches (100%) in ") != std::string::npos);
 
   every_batch.push_back("--quiet");
   const Run quiet = pgtruth_run(every_batch);

@@ -273,11 +273,11 @@ nlohmann::ordered_json result_json(const CheckResult& r) {
                                 {"coordinates_varying", t.coordinates_varying},
                                 {"coordinates_admitted", t.coordinates_admitted},
                                 {"random_directions_seed", Directions::kSeed},
-                                {"directions", directions},
-                                {"smallest", t.worst.name.empty() ? nlohmann::ordered_json() : statistic_json(t.worst)}}},
+                                {"directions", directions}}},
                               {"variance_per_episode", json_figure(r.variance_per_episode, r.log10_variance_per_episode)},
                               {"seconds", r.seconds},
                               {"episodes_per_second", r.episodes_per_second}};
+  if (!t.worst.name.empty()) j["test"]["smallest"] = statistic_json(t.worst);  // absent when none was admitted
   if (r.verdict == Verdict::undecided) j["reason"] = t.reason, j["episodes_needed"] = t.episodes_needed;
   return j;
 }
