@@ -151,7 +151,7 @@ TEST_CASE("finite: the sparse row-by-row comparison of P_S and P_D equals a dens
     FinitePair pair = solve_both_formulations(problem);
     SUBCASE("as solved") {
       const DenseDeviation dense = dense_transitions_deviation(problem, pair);
-      const Identity& sparse = finite_equivalence(problem, pair).identities[0];
+      const Identity sparse = finite_equivalence(problem, pair).identities[0];
       CHECK(sparse.deviation == dense.deviation);
       CHECK(sparse.scale == dense.scale);
     }
@@ -163,7 +163,7 @@ TEST_CASE("finite: the sparse row-by-row comparison of P_S and P_D equals a dens
       auto& next = pair.d_mdp.outcome_next[static_cast<std::size_t>(k)];
       next = (next + 1) % static_cast<std::int32_t>(problem.mdp.num_states());
       const DenseDeviation dense = dense_transitions_deviation(problem, pair);
-      const Identity& sparse = finite_equivalence(problem, pair).identities[0];
+      const Identity sparse = finite_equivalence(problem, pair).identities[0];
       CHECK(dense.deviation > 0.0);
       CHECK(sparse.deviation == dense.deviation);
       CHECK(sparse.scale == dense.scale);
@@ -172,7 +172,7 @@ TEST_CASE("finite: the sparse row-by-row comparison of P_S and P_D equals a dens
     SUBCASE("every probability of the D-MDP scaled by 1 + 1e-6") {
       for (double& p : pair.d_mdp.outcome_probability) p *= 1.0 + 1e-6;
       const DenseDeviation dense = dense_transitions_deviation(problem, pair);
-      const Identity& sparse = finite_equivalence(problem, pair).identities[0];
+      const Identity sparse = finite_equivalence(problem, pair).identities[0];
       CHECK(sparse.deviation == dense.deviation);
       CHECK(sparse.scale == dense.scale);
       CHECK(!sparse.holds());

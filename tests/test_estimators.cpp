@@ -269,9 +269,12 @@ TEST_CASE("LQG: every applicable estimator is consistent (alpha 1e-4 each), in b
     }
   }
   // At alpha 1e-4 the critical t is about 4.3, where heavy tails need many episodes: some
-  // estimators are undecided at this budget, but most are decided.
+  // estimators are undecided at 10 000 episodes, but most are decided (at the sanitizers'
+  // 2 000, fewer: the verdicts are still checked never to be inconsistent).
   MESSAGE(decided << " of " << runs << " decided");
+#ifndef PGTRUTH_TESTS_UNDER_SANITIZERS
   CHECK(2 * decided >= runs);
+#endif
 }
 
 TEST_CASE("LQG: dropping gamma^t is caught; baseline-optimal and undiscounted sampling are refused with a reason") {
