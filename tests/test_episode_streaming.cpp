@@ -77,6 +77,14 @@ Eigen::VectorXd plain_estimate(Estimator e, const FiniteProblem& p, const Finite
   return g;
 }
 
+/// The shipped two-state case at discount `gamma` (1 − gamma then from the double).
+FiniteProblem two_state_at(double gamma) {
+  FiniteProblem p = test::load_case("two-state.json");
+  p.mdp.gamma = gamma;
+  p.mdp.gamma_complement.reset();
+  return p;
+}
+
 /// Draws `episodes` episodes from the sampler and from rollout() on the same streams and
 /// returns the largest difference relative to the largest entry; also the longest episode.
 double largest_difference(Estimator e, const FiniteProblem& p, const FiniteSolution& sol, const EstimatorOptions& o,
@@ -104,9 +112,7 @@ double largest_difference(Estimator e, const FiniteProblem& p, const FiniteSolut
 TEST_CASE("streamed estimates equal the spec's formulas on the stored episode, across many blocks of 1024 steps") {
   // gamma = 0.9995: episodes average 2000 steps and reach 10^4, so the trace carries terms across
   // many blocks. Tolerance: 1e-9 of the largest entry (sums of thousands of terms in another order).
-  FiniteProblem p = test::load_case("two-state.json");
-  p.mdp.gamma = 0.9995;
-  p.mdp.gamma_complement.reset();
+  FiniteProblem p = two_state_at(0.9995);
   p.policy.theta << 0.3, -0.2, 0.1, 0.4;
   const FiniteSolution sol = solve(p.mdp, p.policy);
   for (const Estimator e : {Estimator::reinforce, Estimator::reinforce_rtg, Estimator::baseline_value,
@@ -127,9 +133,7 @@ TEST_CASE("streamed estimates equal the spec's formulas on the stored episode, a
 
 TEST_CASE("reinforce-rtg-undiscounted: its gamma-discounted rewards-to-go streamed over truncated episodes") {
   // gamma = 0.995: the truncation horizon is 5513 steps, six blocks.
-  FiniteProblem p = test::load_case("two-state.json");
-  p.mdp.gamma = 0.995;
-  p.mdp.gamma_complement.reset();
+  const FiniteProblem p = two_state_at(0.995);
   const FiniteSolution sol = solve(p.mdp, p.policy);
   long longest = 0;
   CHECK(largest_difference(Estimator::reinforce_rtg_undiscounted, p, sol, {}, 20, &longest) <= 1e-9);
@@ -138,9 +142,7 @@ TEST_CASE("reinforce-rtg-undiscounted: its gamma-discounted rewards-to-go stream
 }
 
 TEST_CASE("an episode that reaches max_episode_steps ends the check with one line naming the cap and gamma") {
-  FiniteProblem p = test::load_case("two-state.json");
-  p.mdp.gamma = 0.999999999;
-  p.mdp.gamma_complement.reset();
+  const FiniteProblem p = two_state_at(0.999999999);
   const FiniteSolution sol = solve(p.mdp, p.policy);
   CheckOptions options;
   options.episodes = 100;
