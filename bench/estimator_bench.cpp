@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "pgtruth/check.hpp"
+#include "pgtruth/sampling/check.hpp"
 
 using namespace pgtruth;
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "aggregation_multigrid.hpp"
-#include "bellman_matrix.hpp"
-#include "bicgstab.hpp"
-#include "sparse_lu.hpp"
-#include "pgtruth/finite_solver.hpp"
+#include "linalg/aggregation_multigrid.hpp"
+#include "finite/bellman_matrix.hpp"
+#include "linalg/bicgstab.hpp"
+#include "linalg/sparse_lu.hpp"
+#include "pgtruth/finite/solver.hpp"
 
 using namespace pgtruth;
 

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <random>
 
-#include "pgtruth/lqg_solver.hpp"
-#include "pgtruth/lyapunov.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/lqg/lyapunov.hpp"
 
 using namespace pgtruth;
 

@@ -29,9 +29,9 @@
 
 #include "pgtruth/allocator.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/lqg_solver.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 using namespace pgtruth;
 

@@ -14,7 +14,7 @@
 #include <variant>
 
 #include "pgtruth/error.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace {
 
@@ -29,8 +29,8 @@ void require(bool ok, const char* what) {
   if (!ok) finding(std::string("a problem read without error breaks an invariant: ") + what);
 }
 
-/// The structure the finite solver indexes without checking (src/finite_solver.cpp and
-/// include/pgtruth/finite_mdp.hpp): one compressed row a (state, action), successors in
+/// The structure the finite solver indexes without checking (src/finite/solver.cpp and
+/// include/pgtruth/finite/mdp.hpp): one compressed row a (state, action), successors in
 /// range, probabilities in [0, 1], a start distribution over the states, terminal flags.
 void check_finite(const pgtruth::FiniteProblem& p) {
   const pgtruth::FiniteMdp& m = p.mdp;
@@ -51,7 +51,7 @@ void check_finite(const pgtruth::FiniteProblem& p) {
           "the policy's parameter count matches the MDP");
 }
 
-/// The LQG dimensions the solvers multiply without checking (include/pgtruth/lqg.hpp).
+/// The LQG dimensions the solvers multiply without checking (include/pgtruth/lqg/problem.hpp).
 void check_lqg(const pgtruth::LqgProblem& p) {
   const auto n = p.n(), m = p.m();
   require(n > 0 && m > 0, "at least one state and one control dimension");

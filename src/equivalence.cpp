@@ -1,6 +1,6 @@
-#include "format.hpp"
+#include "io/format.hpp"
 #include "pgtruth/equivalence.hpp"
-#include "transition_rows.hpp"
+#include "finite/transition_rows.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -169,7 +169,7 @@ EquivalenceReport finite_equivalence(const FiniteProblem& problem, const FiniteP
       if (total != 1.0) {
         // A row the reader accepted as a distribution, its sum within 1e-9 of 1 (spec §1): its
         // probability of staying is the complement of the rest, as in the solver's q
-        // (src/action_values.hpp); the raw sum differed from it by up to 1e-9 gamma |v|, beyond
+        // (src/finite/action_values.hpp); the raw sum differed from it by up to 1e-9 gamma |v|, beyond
         // the identity's tolerance (found by the mutation test: a probability times 1 + 1e-9).
         next = pair.D.v(s);
         for (const Outcome& o : mdp.outcomes_of(s, a))

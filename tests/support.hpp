@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace pgtruth::test {
 

@@ -6,7 +6,7 @@
 #include <sys/resource.h>
 
 #include "calibration/calibration.hpp"
-#include "pgtruth/check.hpp"
+#include "pgtruth/sampling/check.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

@@ -16,11 +16,11 @@
 
 #include "cli/cli.hpp"
 #include "command.hpp"
-#include "pgtruth/check.hpp"
+#include "pgtruth/sampling/check.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/gradient_check.hpp"
+#include "gradient_check.hpp"
 #include "pgtruth/random.hpp"
-#include "pgtruth/statistics.hpp"
+#include "pgtruth/sampling/statistics.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "pgtruth/check.hpp"
+#include "pgtruth/sampling/check.hpp"
 #include "pgtruth/error.hpp"
 #include "support.hpp"
 

@@ -6,10 +6,10 @@
 #include <boost/math/distributions/binomial.hpp>
 #include <cmath>
 
-#include "pgtruth/check.hpp"
+#include "pgtruth/sampling/check.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/todorov.hpp"
-#include "pgtruth/toy.hpp"
+#include "pgtruth/sampling/todorov.hpp"
+#include "teach/toy.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

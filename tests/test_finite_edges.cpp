@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "pgtruth/error.hpp"
-#include "json_node.hpp"
-#include "pgtruth/finite_solver.hpp"
+#include "io/json_node.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

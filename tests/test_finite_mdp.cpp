@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "pgtruth/finite_mdp.hpp"
+#include "pgtruth/finite/mdp.hpp"
 
 using namespace pgtruth;
 

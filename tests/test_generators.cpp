@@ -6,7 +6,7 @@
 #include <set>
 
 #include "pgtruth/error.hpp"
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

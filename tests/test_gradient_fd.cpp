@@ -2,8 +2,8 @@
 // on a direct policy (whose entries are free, so J is extended off the simplex).
 #include <doctest/doctest.h>
 
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/gradient_check.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "gradient_check.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

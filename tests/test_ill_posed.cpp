@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "pgtruth/error.hpp"
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/solution_json.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "pgtruth/io/solution_json.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

@@ -7,7 +7,7 @@
 
 #include <random>
 
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "support.hpp"
 
 namespace {

@@ -10,11 +10,11 @@
 #include <random>
 
 #include "pgtruth/error.hpp"
-#include "pgtruth/gradient_check.hpp"
-#include "pgtruth/lqg_solver.hpp"
-#include "pgtruth/lyapunov.hpp"
-#include "pgtruth/problem_file.hpp"
-#include "pgtruth/riccati.hpp"
+#include "gradient_check.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/lqg/lyapunov.hpp"
+#include "pgtruth/io/problem_file.hpp"
+#include "pgtruth/lqg/riccati.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

@@ -20,7 +20,7 @@
 
 #include "cli/cli.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/lqg_solver.hpp"
+#include "pgtruth/lqg/solver.hpp"
 
 using namespace pgtruth;
 using Eigen::MatrixXd;

@@ -6,7 +6,7 @@
 // is reproducible. A bias of 1% of J is caught: the standard errors are ~0.1% of J.
 #include <doctest/doctest.h>
 
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;

@@ -6,10 +6,10 @@
 #include <Eigen/SparseLU>
 #include <random>
 
-#include "aggregation_multigrid.hpp"
-#include "bicgstab.hpp"
-#include "jacobi_splitting.hpp"
-#include "second_core.hpp"
+#include "linalg/aggregation_multigrid.hpp"
+#include "linalg/bicgstab.hpp"
+#include "linalg/jacobi_splitting.hpp"
+#include "parallel/second_core.hpp"
 
 namespace {
 

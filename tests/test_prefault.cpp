@@ -1,4 +1,4 @@
-// prefault() (src/prefault.hpp) makes the whole pages of a buffer present, from both cores,
+// prefault() (src/parallel/prefault.hpp) makes the whole pages of a buffer present, from both cores,
 // without changing what the buffer holds; it leaves the partial pages at its ends alone.
 #include <doctest/doctest.h>
 
@@ -6,8 +6,8 @@
 #include <cstring>
 #include <vector>
 
-#include "prefault.hpp"
-#include "second_core.hpp"
+#include "parallel/prefault.hpp"
+#include "parallel/second_core.hpp"
 
 #if defined(__linux__)
 #include <sys/mman.h>

@@ -3,7 +3,7 @@
 
 #include "error_cases.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 using namespace pgtruth;
 

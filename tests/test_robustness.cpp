@@ -14,8 +14,8 @@
 
 #include "cli/progress.hpp"
 #include "command.hpp"
-#include "pgtruth/check.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/io/problem_file.hpp"
 #include "pgtruth/random.hpp"
 #include "support.hpp"
 
@@ -56,7 +56,7 @@ void check_refused(const Run& run, const std::string& line) {
 
 // ---------------------------------------------------------------------------------------------
 // Memory: a problem's sizes become an estimate, refused over the limit before anything is made.
-// The figures are finite_memory_bytes() of src/memory_estimate.cpp; each refusal below takes
+// The figures are finite_memory_bytes() of src/io/memory_estimate.cpp; each refusal below takes
 // no time and no memory (it is made from the counts alone), which the 5 s bound on the whole
 // case checks: the same files ran for minutes and allocated gigabytes before.
 

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "second_core.hpp"
+#include "parallel/second_core.hpp"
 
 using pgtruth::detail::SecondCore;
 

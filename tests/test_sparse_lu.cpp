@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "sparse_lu.hpp"
+#include "linalg/sparse_lu.hpp"
 
 using pgtruth::detail::RowMajorMatrix;
 using pgtruth::detail::SingularMatrix;

@@ -8,10 +8,10 @@
 #include <cmath>
 
 #include "command.hpp"
-#include "pgtruth/check.hpp"
+#include "pgtruth/sampling/check.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/lqg_solver.hpp"
-#include "pgtruth/todorov.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/sampling/todorov.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;
@@ -110,7 +110,7 @@ TEST_CASE("todorov: each of the four is consistent on three LQG systems in both 
       }
     }
   }
-  // At alpha 1e-4 a skewed estimate may be undecided at this budget (check.hpp); most are decided.
+  // At alpha 1e-4 a skewed estimate may be undecided at this budget (pgtruth/sampling/check.hpp); most are decided.
   MESSAGE(decided << " of " << runs << " decided");
   CHECK(2 * decided >= runs);
 }
@@ -132,7 +132,7 @@ TEST_CASE("todorov: broken variants are caught at the default budget (20000 epis
        }},
   };
   // The same mistake in K~_D is invisible in LQG: the Hessian of a quadratic v̂ is the same at
-  // f(x, u) and at f(x, mu) (todorov.hpp), so there is nothing to catch.
+  // f(x, u) and at f(x, mu) (pgtruth/sampling/todorov.hpp), so there is nothing to catch.
   // On three-state (gamma = 0.97) a missing gamma scales K_D's term by 1.03 only, which 20000
   // episodes do not resolve (measured); the two systems below resolve all three mistakes.
   for (const char* name : {"scalar-lqr-stochastic.json", "double-integrator-deterministic.json"}) {

@@ -1,12 +1,12 @@
-// The transpose built by two threads (src/transpose.hpp) is Eigen's transpose entry for entry:
+// The transpose built by two threads (src/linalg/transpose.hpp) is Eigen's transpose entry for entry:
 // the same row starts, columns and values, with a helper thread and without, on matrices with
 // empty rows and columns, rectangular shapes, and no entries at all.
 #include <doctest/doctest.h>
 
 #include <random>
 
-#include "second_core.hpp"
-#include "transpose.hpp"
+#include "parallel/second_core.hpp"
+#include "linalg/transpose.hpp"
 
 using pgtruth::detail::RowMajorMatrix;
 using pgtruth::detail::SecondCore;

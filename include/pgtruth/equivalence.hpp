@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/lqg_solver.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace pgtruth {
 

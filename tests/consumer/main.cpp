@@ -1,6 +1,6 @@
 // Loads a problem and prints J through the installed library.
-#include <pgtruth/finite_solver.hpp>
-#include <pgtruth/problem_file.hpp>
+#include <pgtruth/finite/solver.hpp>
+#include <pgtruth/io/problem_file.hpp>
 #include <pgtruth/version.hpp>
 
 #include <iostream>

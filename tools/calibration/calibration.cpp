@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <variant>
 
-#include "pgtruth/check.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace pgtruth::calibration {
 

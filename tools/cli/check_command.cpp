@@ -19,11 +19,11 @@
 #include "cli/commands.hpp"
 #include "cli/finite_report.hpp"
 #include "cli/progress.hpp"
-#include "pgtruth/check.hpp"
-#include "pgtruth/lqg_solver.hpp"
+#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/lqg/solver.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/problem_file.hpp"
-#include "pgtruth/todorov.hpp"
+#include "pgtruth/io/problem_file.hpp"
+#include "pgtruth/sampling/todorov.hpp"
 
 namespace pgtruth::cli {
 namespace {

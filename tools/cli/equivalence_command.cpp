@@ -9,7 +9,7 @@
 #include "cli/commands.hpp"
 #include "pgtruth/equivalence.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace pgtruth::cli {
 namespace {

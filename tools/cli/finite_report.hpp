@@ -4,8 +4,8 @@
 #include <ostream>
 #include <string>
 
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace pgtruth::cli {
 

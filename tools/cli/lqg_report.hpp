@@ -4,7 +4,7 @@
 #include <ostream>
 #include <string>
 
-#include "pgtruth/lqg_solver.hpp"
+#include "pgtruth/lqg/solver.hpp"
 
 namespace pgtruth::cli {
 

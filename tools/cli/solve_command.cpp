@@ -9,10 +9,10 @@
 #include "cli/finite_report.hpp"
 #include "cli/lqg_report.hpp"
 #include "pgtruth/error.hpp"
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/lqg_solver.hpp"
-#include "pgtruth/problem_file.hpp"
-#include "pgtruth/solution_json.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/io/problem_file.hpp"
+#include "pgtruth/io/solution_json.hpp"
 
 namespace pgtruth::cli {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "pgtruth/check.hpp"
-#include "pgtruth/problem_file.hpp"
+#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/io/problem_file.hpp"
 
 namespace pgtruth::teach {
 

@@ -3,7 +3,7 @@
 // reinforce-rtg and dpg, each tested against the exact gradient as its mean.
 #include <algorithm>
 
-#include "pgtruth/lqg_solver.hpp"
+#include "pgtruth/lqg/solver.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

@@ -1,7 +1,7 @@
 // Topic 7: the short corridor with switched actions (Sutton & Barto 2018, Example 13.1).
 #include <cmath>
 
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

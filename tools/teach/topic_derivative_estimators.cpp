@@ -1,7 +1,7 @@
-// Topic 1: the three classic derivative estimators of E_{x~N(theta,1)}[x^2 theta] (toy.hpp).
+// Topic 1: the three classic derivative estimators of E_{x~N(theta,1)}[x^2 theta] (teach/toy.hpp).
 #include <cmath>
 
-#include "pgtruth/toy.hpp"
+#include "teach/toy.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

@@ -1,8 +1,8 @@
 // Topic 4: the estimator that drops gamma^t, sum_t psi_t G_t, against the exact gradient.
 #include <cmath>
 
-#include "pgtruth/check.hpp"
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

@@ -1,7 +1,7 @@
 // Topic 6: exact gradient ascent, natural gradient ascent and policy iteration.
 #include <cmath>
 
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

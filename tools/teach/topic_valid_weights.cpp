@@ -1,6 +1,6 @@
 // Topic 2: the valid weights of the score function, sum_t gamma^t psi_t W_t, and their variances.
-#include "pgtruth/check.hpp"
-#include "pgtruth/finite_solver.hpp"
+#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

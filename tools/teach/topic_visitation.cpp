@@ -2,8 +2,8 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 
-#include "pgtruth/finite_solver.hpp"
-#include "pgtruth/visitation_sampler.hpp"
+#include "pgtruth/finite/solver.hpp"
+#include "pgtruth/sampling/visitation_sampler.hpp"
 #include "teach/page.hpp"
 
 namespace pgtruth::teach {

@@ -1,0 +1,437 @@
+#include "io/format.hpp"
+#include "pgtruth/finite/solver.hpp"
+
+#include <Eigen/SparseCore>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "finite/action_values.hpp"
+#include "linalg/aggregation_multigrid.hpp"
+#include "finite/bellman_matrix.hpp"
+#include "finite/bellman_refinement.hpp"
+#include "linalg/bicgstab.hpp"
+#include "pgtruth/error.hpp"
+#include "pgtruth/finite/structure.hpp"
+#include "pgtruth/finite/fisher.hpp"
+#include "finite/policy_rows.hpp"
+#include "parallel/second_core.hpp"
+#include "linalg/sparse_lu.hpp"
+
+namespace pgtruth {
+
+void FiniteSolveOptions::validate() const {
+  if (!(max_condition >= 1.0))
+    throw std::invalid_argument("FiniteSolveOptions::max_condition must be >= 1");
+  if (!(max_residual > 0.0))
+    throw std::invalid_argument("FiniteSolveOptions::max_residual must be > 0");
+  if (!(iterative_tolerance > 0.0 && iterative_tolerance <= max_residual))
+    throw std::invalid_argument("FiniteSolveOptions::iterative_tolerance must be in (0, max_residual]");
+}
+
+std::string LinearSolveSummary::brief_report() const {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%s, %lld unknowns, %lld nonzeros; residuals: Bellman %.1e, flow balance %.1e; "
+                "condition %s%.2e; %.3g s",
+                method.c_str(), static_cast<long long>(unknowns), static_cast<long long>(nonzeros),
+                bellman_residual, flow_residual, condition_is_bound ? "<= " : "", condition, seconds);
+  return line;
+}
+
+namespace {
+
+using detail::RowMajorMatrix;
+using detail::multiply_serial;
+using detail::MatrixNorms;
+using detail::Unknowns;
+
+double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
+
+/// b - A x.
+Eigen::VectorXd residual(const RowMajorMatrix& A, const Eigen::VectorXd& x, const Eigen::VectorXd& b) {
+  Eigen::VectorXd Ax;
+  multiply_serial(A, x, Ax);
+  return b - Ax;
+}
+
+/// Normwise relative backward error |M x - b|_inf / (|M| |x|_inf + |b|_inf) (Rigal & Gaches 1967).
+double backward_error(const Eigen::VectorXd& residual, double norm_M, const Eigen::VectorXd& x,
+                      const Eigen::VectorXd& b) {
+  const double scale = norm_M * max_abs(x) + max_abs(b);
+  return scale > 0.0 ? max_abs(residual) / scale : max_abs(residual);
+}
+
+
+
+/// The solutions of M v = r_pi and M^T eta = start, and |M^{-1}|_inf (or its bound).
+struct BellmanSolves {
+  Eigen::VectorXd v, eta;
+  double inverse_norm = 0;      ///< |M^{-1}|_inf = max(M^{-1} 1), or the bound 1 / (1 - g)
+  bool inverse_is_bound = false;
+  long iterations = 0;
+  std::string method;
+  /// x with M x = b, or M^T x = b when transposed, by the same method: the refinement's solves.
+  std::function<Eigen::VectorXd(const Eigen::VectorXd& b, bool transposed)> solve;
+};
+
+BellmanSolves solve_direct(const RowMajorMatrix& M, const Eigen::VectorXd& r_pi, const Eigen::VectorXd& start) {
+  BellmanSolves out;
+  try {
+    const auto lu = std::make_shared<const detail::SparseLu>(M);
+    out.method = "sparse LU (KLU, AMD ordering)";
+    out.v = lu->solve(r_pi);
+    out.eta = lu->solve_transposed(start);
+    // M is a nonsingular M-matrix, so M^{-1} >= 0 and |M^{-1}|_inf = max(M^{-1} 1): for
+    // gamma = 1 this is the longest expected episode.
+    out.inverse_norm = max_abs(lu->solve(Eigen::VectorXd::Ones(M.rows())));
+    out.solve = [lu](const Eigen::VectorXd& b, bool transposed) {
+      return transposed ? lu->solve_transposed(b) : lu->solve(b);
+    };
+  } catch (const detail::SingularMatrix& e) {
+    throw IllPosedError("", std::string("the Bellman system I - gamma P_pi is numerically singular: from some state the "
+                                        "chance of ever terminating is lost in rounding (") +
+                                e.what() + ")");
+  }
+  return out;
+}
+
+/// A converging multigrid-preconditioned solve takes a few tens of iterations (3 to 26 on the
+/// gridworlds, gamma up to 1, and Garnet MDPs we measured); this bounds the time lost to one
+/// that stagnates.
+constexpr long kMaxIterationsPerRound = 1000;
+
+/// x with M x = b (M^T x = b when `transposed`) by BiCGSTAB preconditioned with one V-cycle of
+/// `multigrid` (whose fine level also makes the products), continued from its last iterate
+/// until the relative backward error |M x - b|_inf / (norm_M |x|_inf + |b|_inf) of the true
+/// residual, formed from M itself, is at most `target` (at most 8 rounds of up to
+/// kMaxIterationsPerRound iterations, each with a tenfold tighter stopping tolerance for the
+/// recurrence). All on the calling thread.
+Eigen::VectorXd krylov_solve(const RowMajorMatrix& M, const detail::AggregationMultigrid& multigrid, bool transposed,
+                             const Eigen::VectorXd& b, double norm_M, double target, const char* system,
+                             long& iterations) {
+  const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.multiply(y, out, transposed); };
+  const auto precondition = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) {
+    multigrid.apply(y, out, transposed);
+  };
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(b.size());
+  double error = 0.0, tolerance = target;
+  for (int round = 0; round < 8; ++round, tolerance /= 10.0) {
+    iterations += detail::bicgstab(product, precondition, b, x, norm_M, tolerance, kMaxIterationsPerRound);
+    // (M^T x as the certificate forms it: Eigen scatters M's rows, on the calling thread.)
+    error = x.allFinite() ? backward_error(transposed ? Eigen::VectorXd(b - M.transpose() * x) : residual(M, x, b),
+                                           norm_M, x, b)
+                          : std::numeric_limits<double>::infinity();
+    if (error <= target) return x;
+    if (!x.allFinite()) x.setZero();
+  }
+  throw IllPosedError("", std::string("the iterative solve of the ") + system +
+                              " did not converge (BiCGSTAB reached a relative residual of " +
+                              detail::format_number(error, 3) + ", target " + detail::format_number(target, 3) +
+                              "); try the direct solver");
+}
+
+BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms, const Eigen::VectorXd& r_pi,
+                              const Eigen::VectorXd& start, double target, detail::SecondCore& second_core) {
+  BellmanSolves out;
+  // One multigrid hierarchy serves both systems: (P^T M P)^T = P^T M^T P.
+  const auto hierarchy = std::make_shared<const detail::AggregationMultigrid>(M, second_core);
+  const detail::AggregationMultigrid& multigrid = *hierarchy;
+  out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
+               " levels), residuals certified";
+  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
+  long iterations[2] = {0, 0};
+  second_core.run_both([&](int system) {
+    if (system == 0)
+      out.v = krylov_solve(M, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
+    else
+      out.eta = krylov_solve(M, multigrid, true, start, norms.one, target, "flow-balance equation", iterations[1]);
+  });
+  out.iterations = iterations[0] + iterations[1];
+  out.solve = [&M, hierarchy, norms, target](const Eigen::VectorXd& b, bool transposed) {
+    long ignored = 0;
+    return krylov_solve(M, *hierarchy, transposed, b, transposed ? norms.one : norms.inf, target,
+                        transposed ? "flow-balance correction" : "Bellman correction", ignored);
+  };
+  const double g = norms.off_identity;
+  if (g < 1.0) {
+    out.inverse_norm = 1.0 / (1.0 - g), out.inverse_is_bound = true;
+  } else {  // gamma = 1: the longest expected episode needs one more solve
+    out.inverse_norm = max_abs(krylov_solve(M, multigrid, false, Eigen::VectorXd::Ones(M.rows()), norms.inf, target,
+                                            "expected-length equation", out.iterations));
+  }
+  return out;
+}
+
+/// A power of two that brings the largest |r(s,a)| near 1 when it is far outside [2^-200, 2^200]
+/// (1 otherwise): a scaling that is exact and keeps values and eta q within the double range.
+double representable_scale(const Eigen::MatrixXd& r) {
+  const double largest = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
+  if (!std::isfinite(largest) || largest == 0.0) return 1.0;
+  const int exponent = std::ilogb(largest);
+  return std::abs(exponent) > 200 ? std::ldexp(1.0, -exponent) : 1.0;
+}
+
+/// A bound on the gradient's error, |g - g*|_inf, from the solve. With w(s,.) the contracted row
+/// (the advantages of a softmax, q of a direct policy), t_s = sum_a dpi(a|s) w_a / eta(s) each
+/// state's term, and dw a bound on the error of D(a) = q(s,a) - q(s,top) (softmax) or of q:
+///   tabular: max_s [ occupancy_error |t_s|_inf + eta(s) 2 (1 - pi(top|s)) dw ] (an entry has one
+///            state; dA(b) <= 2 dw, dA(top) <= (1 - pi(top|s)) dw as D(top) = 0, and pi_b <= 1 - pi(top|s)),
+///   linear:  occupancy_error max_s |t_s|_inf + sum_s eta(s) 4 max|phi| dw,
+///   direct:  occupancy_error max|w| + max_s eta(s) dw,
+/// plus the contraction's rounding: tabular, per entry eta pi_b (4 eps |w_b - mean| + A eps
+/// sum_a pi_a |w_a|); linear, (A + 4 + states) eps times the sum of the terms' magnitudes;
+/// direct, 2 eps eta |w|. dw is 6 gamma |dv| for D and 3 gamma |dv| for q (q = r + gamma
+/// ((1 - leave) v(s) + sum P (v(s') - v(s)))), plus 8 eps (max|r| + 2 max|v|) when the action
+/// values were formed in double from an unrefined v.
+double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const detail::Unknowns& u,
+                            const Eigen::MatrixXd& pi, const Eigen::MatrixXd& r, const Eigen::MatrixXd& w,
+                            const Eigen::VectorXd& eta, double occupancy_error, double value_error,
+                            double unrefined_v_size) {
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  const auto A = static_cast<double>(mdp.num_actions());
+  const double phi = policy.kind == PolicyKind::softmax_linear && policy.features.size()
+                         ? policy.features.cwiseAbs().maxCoeff() : 1.0;
+  const double reward = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
+  const double dw = (policy.is_softmax() ? 6.0 : 3.0) * mdp.gamma * value_error +
+                    (unrefined_v_size > 0.0 ? 8.0 * eps * (reward + 2.0 * unrefined_v_size) : 0.0);
+  double bound = 0.0, magnitude = 0.0, term = 0.0;  // term: max_s |t_s|_inf
+  for (std::size_t k = 0; k < u.state_of.size(); ++k) {  // rows as blocks of w and pi: no copies
+    const Index s = u.state_of[k];
+    const double e = std::abs(eta(static_cast<Index>(k)));
+    const auto ws = w.row(s), ps = pi.row(s);
+    if (policy.kind == PolicyKind::direct) {
+      const double size = ws.cwiseAbs().maxCoeff();
+      bound = std::max(bound, occupancy_error * size + e * dw + 2.0 * eps * e * size);
+      continue;
+    }
+    const double mean = ps.dot(ws), mean_abs = ps.dot(ws.cwiseAbs());
+    Index top = 0;
+    ps.maxCoeff(&top);
+    double t = 0.0, spread_sum = 0.0, rounding = 0.0, others = 0.0;  // others: 1 - pi(top|s), as a sum
+    for (Index a = 0; a < ps.size(); ++a) {
+      const double spread = std::abs(ws(a) - mean);
+      t = std::max(t, ps(a) * spread);
+      spread_sum += ps(a) * spread;
+      rounding = std::max(rounding, e * ps(a) * (4.0 * eps * spread + A * eps * mean_abs));
+      if (a != top) others += ps(a);
+    }
+    if (policy.kind == PolicyKind::softmax_tabular) {
+      // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s).
+      bound = std::max(bound, occupancy_error * t + e * 2.0 * others * dw + rounding);
+    } else {
+      term = std::max(term, 2.0 * phi * spread_sum);
+      magnitude += e * (spread_sum + mean_abs) * phi;
+      bound += e * 4.0 * phi * dw;
+    }
+  }
+  if (policy.kind == PolicyKind::softmax_linear)
+    bound += occupancy_error * term + (A + 4.0 + static_cast<double>(u.state_of.size())) * eps * magnitude;
+  return bound;
+}
+
+/// Throws IllPosedError naming the first result that left the double range, and the input that
+/// drove it: the rewards (values), or a linear softmax's features (the Fisher matrix and the
+/// natural gradient; the gradient, where the features are large). NaN stands for an undefined
+/// value only in v, q and the advantages of the undefined states.
+void require_representable(const FiniteSolution& out, const FinitePolicy& policy) {
+  const bool linear = policy.kind == PolicyKind::softmax_linear;
+  const auto fail = [](const char* what, bool features) {
+    throw IllPosedError(features ? "/policy/features" : "",
+                        std::string("overflow: the ") + what + " is beyond the largest double (1.8e308); " +
+                            (features ? "the features are too large for it" : "the rewards are too large for it"));
+  };
+  if (!std::isfinite(out.J)) fail("objective J", false);
+  for (Index s = 0; s < out.v.size(); ++s) {
+    if (std::isnan(out.v(s))) continue;  // undefined, listed in undefined_states
+    if (!std::isfinite(out.v(s))) fail("value v", false);
+    // (NaN in q marks an action that may enter a state of undefined value, gamma = 1)
+    if (out.q.row(s).array().isInf().any()) fail("action value q", false);
+    if (out.advantage.row(s).array().isInf().any()) fail("advantage", false);
+  }
+  if (!out.occupancy.allFinite()) fail("occupancy", false);
+  const bool large_features = linear && policy.features.size() && policy.features.cwiseAbs().maxCoeff() > 1e150;
+  // NaN marks an entry made undefined by a state of undefined value (gamma = 1); elsewhere a
+  // NaN can only come from an overflow (inf - inf), and an infinity always does.
+  const bool undefined_allowed = !out.undefined_states.empty();
+  const auto overflows = [undefined_allowed](const auto& x) {
+    return x.array().isInf().any() || (!undefined_allowed && x.array().isNaN().any());
+  };
+  if (overflows(out.gradient)) fail("gradient", large_features);
+  if (out.fisher && overflows(*out.fisher)) fail("Fisher matrix", linear);
+  if (out.natural_gradient && overflows(*out.natural_gradient)) fail("natural gradient", linear);
+}
+
+}  // namespace
+
+FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
+                     const FiniteSolveOptions& options) {
+  options.validate();
+  const auto clock_start = std::chrono::steady_clock::now();
+  const Index S = mdp.num_states(), A = mdp.num_actions();
+  FiniteSolution out;
+  // A helper thread for the phases split in two (policy, Bellman system, the two Krylov
+  // solves), started first so that it is up on another core when the first pair comes. Worth
+  // it only where those phases take milliseconds.
+  detail::SecondCore second_core(S > options.iterative_above || options.linear_solver == LinearSolver::iterative);
+  out.policy.resize(S, A);
+  detail::split_in_two(second_core, S,
+                       [&](int, Index begin, Index end) { detail::policy_rows(mdp, policy, begin, end, out.policy); });
+  const Eigen::MatrixXd& pi = out.policy;
+
+  // With gamma = 1 the values are finite exactly on the proper states (pgtruth/finite/structure.hpp).
+  std::vector<char> proper(S, 1);
+  if (mdp.gamma == 1.0) proper = require_proper(mdp, pi).proper;
+  const Unknowns u = detail::number_unknowns(mdp, proper);
+  const Index n = static_cast<Index>(u.state_of.size());
+
+  detail::BellmanSystem system = detail::bellman_system(mdp, pi, policy.is_softmax(), u, second_core);
+  // Rewards scaled by a power of two (exactly) so that values, and products such as
+  // eta(s) q(s,a), stay within the double range; the results are scaled back at the end.
+  const double reward_scale = representable_scale(system.r);
+  if (reward_scale != 1.0) system.r *= reward_scale, system.r_pi *= reward_scale;
+  const Eigen::VectorXd& r_pi = system.r_pi;
+  const RowMajorMatrix& M = system.M;
+  const MatrixNorms& norms = system.norms;
+  Eigen::VectorXd start(n);
+  for (Index k = 0; k < n; ++k) start(k) = mdp.start(u.state_of[k]);
+
+  // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
+  const bool iterative = options.linear_solver == LinearSolver::iterative ||
+                         (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
+                          mdp.gamma < 1.0);
+  BellmanSolves solves;
+  if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
+    solves.method = "none (no state to solve for)";
+  else
+    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, second_core)
+                       : solve_direct(M, r_pi, start);
+
+  LinearSolveSummary& summary = out.summary;
+  summary.method = solves.method;
+  summary.unknowns = n;
+  summary.nonzeros = M.nonZeros();
+  summary.iterations = solves.iterations;
+  summary.condition = norms.off_identity * solves.inverse_norm;
+  summary.condition_is_bound = solves.inverse_is_bound;
+
+  // The solutions in double-double, refined (one on each core) always after a sparse LU (a few
+  // more triangular solves), and after Krylov solves when the bound of the error that their
+  // double residual certifies could reach 1e-10 of what the advantages and the gradient are
+  // made of (v's spread, the total occupancy), as it does near gamma = 1. |r|_inf and |r|_1 of
+  // the true residuals: |fl(b - M x) - (b - M x)| <= (k + 1) eps (|b| + |M| |x|) with k the
+  // entries of a row, at most norms.inf and norms.one in |M| |x| (Higham 2002, eq. 3.11).
+  constexpr double eps = std::numeric_limits<double>::epsilon(), kRefineAbove = 1e-10;
+  detail::DoubleDoubleVector v_k = detail::widen(solves.v), eta_k = detail::widen(solves.eta);
+  double value_residual = 0.0, flow_residual = 0.0;  // bounds on |r_pi - M v|_inf, |start - M^T eta|_1
+  bool refined_v = !iterative, refined_eta = !iterative;
+  if (n > 0)
+    second_core.run_both([&](int which) {
+      const double k = static_cast<double>(M.nonZeros()) / static_cast<double>(n) + 8.0;  // (k + 1), generously
+      if (which == 0) {
+        if (iterative) {
+          const Eigen::VectorXd r = residual(M, solves.v, r_pi);
+          summary.bellman_residual = backward_error(r, norms.inf, solves.v, r_pi);
+          value_residual = max_abs(r) + k * eps * (max_abs(r_pi) + norms.inf * max_abs(solves.v));
+          refined_v = solves.inverse_norm * value_residual > kRefineAbove * (solves.v.maxCoeff() - solves.v.minCoeff());
+        }
+        if (refined_v)
+          value_residual = detail::max_abs(detail::refine(
+              [&](const detail::DoubleDoubleVector& x) { return detail::bellman_residual(M, system.row_sum, r_pi, x); },
+              [&](const Eigen::VectorXd& b) { return solves.solve(b, false); }, v_k));
+      } else {
+        if (iterative) {
+          const Eigen::VectorXd r = start - M.transpose() * solves.eta;
+          summary.flow_residual = backward_error(r, norms.one, solves.eta, start);
+          flow_residual = r.cwiseAbs().sum() + k * eps * (start.cwiseAbs().sum() + norms.inf * solves.eta.cwiseAbs().sum());
+          refined_eta = solves.inverse_norm * flow_residual > kRefineAbove * solves.eta.cwiseAbs().sum();
+        }
+        if (refined_eta)
+          flow_residual = detail::sum_abs(detail::refine(
+              [&](const detail::DoubleDoubleVector& x) { return detail::flow_residual(M, system.row_sum, start, x); },
+              [&](const Eigen::VectorXd& b) { return solves.solve(b, true); }, eta_k));
+      }
+    });
+  solves.solve = nullptr;  // the factorisation or the multigrid hierarchy is freed here
+  const Eigen::VectorXd v_double = detail::leading(v_k), eta_double = detail::leading(eta_k);
+  // The certificates of the refined solutions: backward errors of their residuals in double.
+  second_core.run_both([&](int which) {
+    if (which == 0 && refined_v)
+      summary.bellman_residual = backward_error(residual(M, v_double, r_pi), norms.inf, v_double, r_pi);
+    if (which == 1 && refined_eta)
+      summary.flow_residual = backward_error(start - M.transpose() * eta_double, norms.one, eta_double, start);
+  });
+  if (!std::isfinite(summary.condition) || summary.condition > options.max_condition)
+    throw IllPosedError("", "the Bellman system I - gamma P_pi is ill-conditioned (condition number " +
+                                detail::format_number(summary.condition, 3) + " > " +
+                                detail::format_number(options.max_condition, 3) +
+                                "; expected episode lengths reach " +
+                                detail::format_number(solves.inverse_norm, 3) + " steps)");
+  if (!(summary.bellman_residual <= options.max_residual && summary.flow_residual <= options.max_residual))
+    throw IllPosedError("", "the Bellman solve is inaccurate (relative residuals " +
+                                detail::format_number(summary.bellman_residual, 3) + " and " +
+                                detail::format_number(summary.flow_residual, 3) + " exceed " +
+                                detail::format_number(options.max_residual, 3) + ")");
+  // |v - v*|_inf <= |M^{-1}|_inf |r_pi - M v|_inf and |eta - eta*|_1 <= |M^{-T}|_1 |start - M^T eta|_1
+  // for the refined solutions, plus their rounding to double.
+  constexpr double half_eps = eps / 2;
+  summary.value_error = (solves.inverse_norm * value_residual + half_eps * max_abs(v_double)) / reward_scale;
+  summary.occupancy_error = solves.inverse_norm * flow_residual + half_eps * eta_double.cwiseAbs().sum();
+
+  // Scatter back to all states: 0 at terminal states, NaN where v is undefined.
+  const double undefined = std::numeric_limits<double>::quiet_NaN();
+  out.v = Eigen::VectorXd::Zero(S);
+  out.occupancy = Eigen::VectorXd::Zero(S);
+  for (Index s = 0; s < S; ++s)
+    if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
+  for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_double(k), out.occupancy(u.state_of[k]) = eta_double(k);
+
+  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k, refined_v, second_core);
+  out.q = std::move(values.q);
+  out.advantage = std::move(values.advantage);
+
+  out.expected_length = out.occupancy.sum();
+  out.visitation = out.expected_length > 0.0 ? Eigen::VectorXd(out.occupancy / out.expected_length)
+                                             : Eigen::VectorXd::Zero(S);
+  detail::DoubleDouble J;
+  for (Index k = 0; k < n; ++k) J += v_k[static_cast<std::size_t>(k)] * start(k);
+  out.J = J.value();
+
+  // Adjoint gradient: contract d pi / d theta with eta(s) q(s,a) (states never visited add 0).
+  // For a softmax sum_a d pi(a|s) = 0, so the advantages serve as well, and they are small
+  // where q is large (gamma near 1).
+  const Eigen::MatrixXd& contracted = policy.is_softmax() ? out.advantage : out.q;
+  Eigen::MatrixXd weight = Eigen::MatrixXd::Zero(S, A);
+  for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_double(k) * contracted.row(u.state_of[k]);
+  out.gradient = contract_policy_derivative(mdp, policy, pi, weight);
+  summary.gradient_error = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double, summary.occupancy_error,
+                                                solves.inverse_norm * value_residual,
+                                                refined_v ? 0.0 : max_abs(v_double)) /
+                           reward_scale;
+
+  if (options.compute_fisher && policy.is_softmax()) {
+    const BlockDiagonalMatrix F = fisher(mdp, policy, pi, out.visitation);
+    if (F.dim <= kMaxDenseFisherParameters) out.fisher = F.dense();
+    const NaturalGradient natural = natural_gradient(mdp, policy, F, pi, out.advantage, out.visitation,
+                                                     out.expected_length, out.gradient);
+    out.natural_gradient = natural.x;
+    out.fisher_rank = natural.rank;
+  }
+  if (reward_scale != 1.0) {
+    out.v /= reward_scale, out.q /= reward_scale, out.advantage /= reward_scale, out.J /= reward_scale;
+    out.gradient /= reward_scale;
+    if (out.natural_gradient) *out.natural_gradient /= reward_scale;
+  }
+  require_representable(out, policy);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
+  return out;
+}
+
+}  // namespace pgtruth
