@@ -10,6 +10,7 @@
 #include <random>
 
 #include "pgtruth/lqg/solver.hpp"
+#include "random_lqg.hpp"
 #include "pgtruth/lqg/lyapunov.hpp"
 
 using namespace pgtruth;
@@ -18,30 +19,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-/// A random system with n states, m = n/10 controls, and K = 0: A is scaled to spectral radius 0.95.
-LqgProblem random_problem(Eigen::Index n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  const Eigen::Index m = std::max<Eigen::Index>(1, n / 10);
-  LqgProblem p;
-  p.gamma = 0.99;
-  p.A = Eigen::MatrixXd(n, n);
-  for (Eigen::Index i = 0; i < p.A.size(); ++i) p.A(i) = normal(rng);
-  const double radius = DiscreteLyapunovSolver(p.A).spectral_radius();
-  p.A *= 0.95 / radius;
-  p.B = Eigen::MatrixXd(n, m);
-  for (Eigen::Index i = 0; i < p.B.size(); ++i) p.B(i) = normal(rng) / std::sqrt(static_cast<double>(n));
-  p.Q = Eigen::MatrixXd::Identity(n, n);
-  p.R = Eigen::MatrixXd::Identity(m, m);
-  p.N = Eigen::MatrixXd::Zero(n, m);
-  p.W = 0.01 * Eigen::MatrixXd::Identity(n, n);
-  p.x0_mean = Eigen::VectorXd::Ones(n);
-  p.x0_cov = Eigen::MatrixXd::Identity(n, n);
-  p.K = Eigen::MatrixXd::Zero(m, n);
-  p.Sigma = 0.1 * Eigen::MatrixXd::Identity(m, m);
-  return p;
 }
 
 }  // namespace
@@ -55,7 +32,7 @@ int main(int argc, char** argv) {
               "+ optimum s", "value res", "moment res", "Riccati res");
   for (Eigen::Index n : {50, 100, 300, 1000}) {
     if (n > max_n) break;
-    const LqgProblem p = random_problem(n, 1);
+    const LqgProblem p = bench::random_stable_lqg(n, 1);
     auto t0 = std::chrono::steady_clock::now();
     const DiscreteLyapunovSolver stein(closed_loop(p, p.K));
     const Eigen::MatrixXd P = stein.solve(policy_state_cost(p, p.K));

@@ -72,10 +72,16 @@ EquivalenceReport lqg_equivalence(const LqgPair& pair) {
   const LqgProblem& p = pair.stochastic;
   const LqgSolution &S = pair.S, &D = pair.D;
   EquivalenceReport r;
-  r.identities.push_back(compare("visitation: state moment X_S = X_D", kSection3, S.state_moment, D.state_moment));
-  r.identities.push_back(compare("value: P_S = P_D (v_S - v_D is constant)", kSection3, S.P, D.P));
+  // The state moment, P, the q_matrix and the Fisher matrix do not depend on the formulation
+  // in the engine (the same dynamics; E l(x, μ + d) = l(x, μ) + tr(RΣ)): shared computations.
+  const auto shared = [&r](Identity i) {
+    i.by_construction = true;
+    r.identities.push_back(std::move(i));
+  };
+  shared(compare("visitation: state moment X_S = X_D", kSection3, S.state_moment, D.state_moment));
+  shared(compare("value: P_S = P_D (v_S - v_D is constant)", kSection3, S.P, D.P));
   if (p.gamma < 1.0) {
-    const double noise_cost = (p.R * p.Sigma).trace() / (1.0 - p.gamma);
+    const double noise_cost = (p.R * p.Sigma).trace() / p.one_minus_gamma();
     r.identities.push_back(compare_differences("v_S - v_D = tr(R Sigma)/(1 - gamma)", kSection3,
                                                S.value_constant - D.value_constant, noise_cost,
                                                {S.value_constant, D.value_constant}));
@@ -83,23 +89,23 @@ EquivalenceReport lqg_equivalence(const LqgPair& pair) {
                                                {S.J, D.J}));
   }
   const Eigen::MatrixXd spg = stochastic_policy_gradient(p, S), dpg = deterministic_policy_gradient(p, D);
-  r.identities.push_back(compare("gradient: stochastic E[psi Q_S] = deterministic E[grad mu grad_u Q_D]", kSection3, spg, dpg));
+  shared(compare("gradient: stochastic E[psi Q_S] = deterministic E[grad mu grad_u Q_D]", kSection3, spg, dpg));
   r.identities.push_back(compare("gradient: deterministic PG = adjoint dJ/dK (Fazel et al. 2018, Lemma 1)", kSection3, dpg, S.gradient));
   if (S.fisher && D.fisher) {  // (absent for gamma = 1, singular Sigma, or too many parameters)
-    r.identities.push_back(compare("Fisher: F_S = modified F_D = E[grad mu Sigma^-1 grad mu'] (eq. 22)", kSection3,
-                                   *S.fisher, *D.fisher));
-    r.identities.push_back(compare("natural gradient: F_S^-1 grad J_S = F_D^-1 grad J_D", kSection3,
-                                   *S.natural_gradient, *D.natural_gradient));
+    shared(compare("Fisher: F_S = modified F_D = E[grad mu Sigma^-1 grad mu'] (eq. 22)", kSection3, *S.fisher,
+                   *D.fisher));
+    shared(compare("natural gradient: F_S^-1 grad J_S = F_D^-1 grad J_D", kSection3, *S.natural_gradient,
+                   *D.natural_gradient));
   } else {
     r.notes.push_back("Fisher identities skipped: they need gamma < 1, Sigma positive definite and at most " +
                       std::to_string(kMaxDenseFisherParameters) + " parameters");
   }
-  r.identities.push_back(compare("Q_S - Q_D has no x or u dependence (q_matrix_S = q_matrix_D)", kSection3,
-                                 S.q_matrix, D.q_matrix));
+  shared(compare("Q_S - Q_D has no x or u dependence (q_matrix_S = q_matrix_D)", kSection3, S.q_matrix,
+                 D.q_matrix));
   const double constant = S.q_constant - D.q_constant;
   if (p.gamma < 1.0) {
     const Eigen::MatrixXd BtPB = p.B.transpose() * S.P * p.B;
-    const double noise = p.gamma * (p.R * p.Sigma).trace() / (1.0 - p.gamma), next = p.gamma * (BtPB * p.Sigma).trace();
+    const double noise = p.gamma * (p.R * p.Sigma).trace() / p.one_minus_gamma(), next = p.gamma * (BtPB * p.Sigma).trace();
     r.identities.push_back(compare_differences("Q_S - Q_D = gamma (tr(R Sigma)/(1 - gamma) - tr(B'PB Sigma))", kSection3,
                                                constant, noise - next, {S.q_constant, D.q_constant, noise, next}));
   }

@@ -117,7 +117,7 @@ TEST_CASE("check_estimates: estimates of 1e200 and 1e307 get the verdict and p-v
   const Eigen::Vector4d mu(1.0, -2.0, 0.5, 0.25);
   CheckOptions options;
   options.alpha = 0.05;
-  long agree = 0, rejected = 0;
+  long rejected = 0;
   for (std::uint64_t seed = 1; seed <= 40; ++seed) {
     const Eigen::MatrixXd x = synthetic_estimates(mu, 1000, seed);
     const CheckResult base = pgtruth::check_estimates(x, mu, options);
@@ -127,7 +127,6 @@ TEST_CASE("check_estimates: estimates of 1e200 and 1e307 get the verdict and p-v
       const CheckResult big = pgtruth::check_estimates(x * c, mu * c, options);
       CHECK(relative(big.test.p_value, base.test.p_value) <= 1e-9);
       CHECK(big.consistent == base.consistent);
-      agree += big.consistent == base.consistent;
       CHECK(big.test.mean.allFinite());
       CHECK(big.test.standard_error.allFinite());
       // Var per episode = c^2 times the unscaled one: +inf as a double, exact as log10.
@@ -136,7 +135,6 @@ TEST_CASE("check_estimates: estimates of 1e200 and 1e307 get the verdict and p-v
     }
     rejected += !base.consistent;
   }
-  CHECK(agree == 120);
   // Calibration at alpha = 0.05 over 40 seeds: P(Binomial(40, 0.05) > 8) < 1e-3.
   CHECK(rejected <= 8);
   // A bias of 0.2 standard deviations of an estimate in entry 0 (0.4 of 2; 12 standard errors

@@ -270,7 +270,7 @@ TEST_CASE("no mutation of a valid file crashes the command: it exits 0, or 2 wit
   std::mt19937_64 rng(7);
   const std::vector<std::string> inserts{"", "{", "}", "[", "]", ",", ":", "\"", "-", "0", "1e999", "-1", "1e-320",
                                          "null", "true", "\"s1\"", "[]", "{}", "0.5", "123456789012", "\"\\u0000\""};
-  int crashes = 0, runs = 0;
+  int crashes = 0, accepted = 0, refused = 0;
   std::vector<std::string> files = pgtruth::test::shipped_cases();
   files.push_back("scalar-lqr-stochastic.json");
   files.push_back("three-state-deterministic.json");
@@ -284,7 +284,7 @@ TEST_CASE("no mutation of a valid file crashes the command: it exits 0, or 2 wit
       text.replace(at, std::min(len, text.size() - at), insert);
       const std::string file = write_file("fuzz.json", text);
       const Run r = pgtruth_run({"solve", file, "--json"});
-      ++runs;
+      (r.code == 0 ? accepted : refused) += 1;
       const bool ok = r.code == 0 || (r.code == 2 && is_one_line(r.err) && r.err.rfind(file + ": ", 0) == 0);
       if (!ok) {
         ++crashes;
@@ -292,6 +292,7 @@ TEST_CASE("no mutation of a valid file crashes the command: it exits 0, or 2 wit
       }
     }
   }
-  CHECK(runs == 900);
   CHECK(crashes == 0);
+  CHECK(accepted > 0);  // the mutations reach both the solver and the refusals
+  CHECK(refused > 0);
 }

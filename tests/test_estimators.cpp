@@ -3,26 +3,16 @@
 // thread invariance, and the toy objective's known means and variances.
 #include <doctest/doctest.h>
 
-#include <boost/math/distributions/binomial.hpp>
 #include <cmath>
 
 #include "pgtruth/sampling/check.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/sampling/todorov.hpp"
+#include "calibration/calibration.hpp"
 #include "teach/toy.hpp"
 #include "support.hpp"
 
 using namespace pgtruth;
-
-namespace {
-
-/// The largest count k such that a Binomial(n, p) exceeds it with probability at most `tail`.
-long binomial_upper(long n, double p, double tail) {
-  const boost::math::binomial_distribution<double> B(static_cast<double>(n), p);
-  return static_cast<long>(boost::math::quantile(boost::math::complement(B, tail)));
-}
-
-}  // namespace
 
 TEST_CASE("no estimator is found inconsistent on any shipped case (alpha 1e-4 each: family-wise false alarm < 0.5%)") {
   CheckOptions options;
@@ -53,11 +43,10 @@ TEST_CASE("no estimator is found inconsistent on any shipped case (alpha 1e-4 ea
 
 TEST_CASE("calibration: an unbiased estimator is rejected at about the nominal rate over 200 seeds") {
   // At alpha = 0.05 the count of rejections over n = 200 independent seeds is Binomial(200, p)
-  // with p <= 0.05 when the test is calibrated; it exceeds binomial_upper(200, 0.05, 1e-3) = 21
+  // with p <= 0.05 when the test is calibrated; it exceeds calibration::binomial_bound(200, 0.05, 1e-3) = 21
   // with probability below 1e-3. The lower bound checks that the test is not vacuous.
   const long n = 200;
-  const long upper = binomial_upper(n, 0.05, 1e-3);
-  CHECK(upper == 21);
+  const long upper = calibration::binomial_bound(n, 0.05, 1e-3);
   for (const std::string name : {"two-state.json", "slippery-gridworld.json"}) {
     CAPTURE(name);
     const FiniteProblem p = test::load_case(name);
@@ -217,6 +206,8 @@ TEST_CASE("toy objective E[x^2 theta], x ~ N(theta, 1): the known means and exac
   // Closed forms: Var(x²) = 4θ² + 2; Var((x + θ)²) = 16θ² + 2 (x + θ ~ N(2θ, 1)).
   CHECK(toy_variance(ToyEstimator::naive, theta) == doctest::Approx(6.0));
   CHECK(toy_variance(ToyEstimator::reparameterisation, theta) == doctest::Approx(18.0));
+  // At θ = 1 the score-function estimate is x³: Var = E[x⁶] − E[x³]² = 76 − 16 (moments of N(1, 1)).
+  CHECK(toy_variance(ToyEstimator::score_function, theta) == doctest::Approx(60.0));
   // Sampled means and variances within 5 standard errors (1e6 samples; seeds fixed).
   for (ToyEstimator e : toy_estimators()) {
     CAPTURE(toy_name(e));

@@ -411,8 +411,10 @@ TEST_CASE("a feature of -1e308: the Fisher matrix overflows and is refused at /p
   FiniteSolveOptions no_fisher;
   no_fisher.compute_fisher = false;
   const FiniteSolution sol = solve(p.mdp, p.policy, no_fisher);
-  // theta = 0: dJ/dtheta_0 = eta(A) (1/2)(1/2) 1e308 (A(A,switch) - A(A,stay)), as the definition gives.
-  const double expected = sol.occupancy(0) * 0.25e308 * (sol.advantage(0, 1) - sol.advantage(0, 0));
+  // theta = 0: dJ/dtheta_0 = eta(A) (1/2)(1/2) 1e308 (q(A,switch) - q(A,stay)), as the definition
+  // gives, with eta and q by value iteration.
+  const test::IterativeEvaluation it = test::evaluate_by_iteration(p, Eigen::MatrixXd::Constant(2, 2, 0.5));
+  const double expected = it.occupancy(0) * 0.25e308 * (it.q(0, 1) - it.q(0, 0));
   CHECK(sol.gradient(0) == doctest::Approx(expected).epsilon(1e-12));
 }
 

@@ -13,15 +13,17 @@ using namespace pgtruth;
 namespace {
 
 /// Rows sqrt(d(s) pi(a|s)) psi(s,a)^T over the visited (s, a), so that F = X^T X, with psi
-/// from the spec's formula (grad pi / pi).
-Eigen::MatrixXd weighted_scores(const FiniteProblem& p, const FiniteSolution& sol) {
+/// from the spec's formula (grad pi / pi) and d the occupancy by iteration, normalised.
+Eigen::MatrixXd weighted_scores(const FiniteProblem& p) {
   const Eigen::MatrixXd pi = test::reference_policy(p);
+  const Eigen::VectorXd occupancy = test::evaluate_by_iteration(p, pi).occupancy;
+  const Eigen::VectorXd d = occupancy / occupancy.sum();
   const Eigen::Index S = p.mdp.num_states(), A = p.mdp.num_actions();
   Eigen::MatrixXd X = Eigen::MatrixXd::Zero(S * A, p.policy.num_parameters());
   for (Eigen::Index s = 0; s < S; ++s)
     for (Eigen::Index a = 0; a < A; ++a)
       if (!p.mdp.is_terminal(s) && pi(s, a) > 0.0)
-        X.row(s * A + a) = std::sqrt(sol.visitation(s) / pi(s, a)) *
+        X.row(s * A + a) = std::sqrt(d(s) / pi(s, a)) *
                            test::reference_policy_derivative(p, pi, s, a).transpose();
   return X;
 }
@@ -35,7 +37,7 @@ TEST_CASE("Fisher matrix on every shipped case: the definition, symmetry, semi-d
     const FiniteSolution sol = solve(p.mdp, p.policy);
     REQUIRE(sol.fisher);
     const Eigen::MatrixXd& F = *sol.fisher;
-    const Eigen::MatrixXd X = weighted_scores(p, sol);
+    const Eigen::MatrixXd X = weighted_scores(p);
     const double scale = F.cwiseAbs().maxCoeff();
     CHECK((F - X.transpose() * X).cwiseAbs().maxCoeff() < 1e-13 * scale);
     CHECK((F - F.transpose()).cwiseAbs().maxCoeff() <= 1e-15 * scale);

@@ -109,7 +109,15 @@ TEST_CASE("generated cases solve, and their gradient matches the policy-gradient
   const FiniteProblem garnet = test::load_case("garnet-1000.json");
   const FiniteSolution gs = solve(garnet.mdp, garnet.policy);
   CHECK(gs.expected_length == doctest::Approx(20.0).epsilon(1e-12));  // no terminal states: 1/(1 - gamma)
-  CHECK((gs.J > 0 && gs.J < 20.0));                                    // rewards in [0, 1]
+  // The policy-gradient theorem's sum with eta and q from value iteration (Sutton et al. 2000).
+  const Eigen::MatrixXd pi = test::reference_policy(garnet);
+  const test::IterativeEvaluation it = test::evaluate_by_iteration(garnet, pi);
+  CHECK(gs.J == doctest::Approx(it.J).epsilon(1e-11));
+  Eigen::VectorXd theorem = Eigen::VectorXd::Zero(garnet.policy.num_parameters());
+  for (Eigen::Index s = 0; s < garnet.mdp.num_states(); ++s)
+    for (Eigen::Index a = 0; a < garnet.mdp.num_actions(); ++a)
+      theorem += it.occupancy(s) * it.q(s, a) * test::reference_policy_derivative(garnet, pi, s, a);
+  CHECK((gs.gradient - theorem).cwiseAbs().maxCoeff() < 1e-10 * theorem.cwiseAbs().maxCoeff());
 }
 
 TEST_CASE("generator parameters are validated with their JSON path") {

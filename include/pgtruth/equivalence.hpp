@@ -17,7 +17,8 @@
 /// Σ_s occupancy(s) ∇_θ μ(s) ∇_η Q_D(s, η) equals the stochastic policy gradient.
 ///
 /// Each identity is computed from the two sides separately and reported with its largest
-/// absolute deviation; it holds when that is at most `tolerance` times max(1, scale).
+/// absolute deviation; it holds when that is at most `tolerance` times max(1, scale). Where the
+/// engine computes a quantity once for both formulations, the identity is marked by_construction.
 
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ struct Identity {
   double deviation = 0;   ///< largest absolute deviation between the two sides
   double scale = 0;       ///< size of the quantities compared
   double tolerance = 1e-9;
+  /// Both sides come from one computation, shared by the two formulations (the LQG state moment,
+  /// P, the q_matrix, the Fisher matrix): the identity holds by construction, and is shown as
+  /// such rather than as evidence.
+  bool by_construction = false;
   bool holds() const;
 };
 

@@ -432,11 +432,7 @@ FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text, c
   mdp.gamma = gamma.number();
   if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
     gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma, 15));
-  if (mdp.gamma < 1.0) {  // 1 - gamma from the decimal text, exact where the double's complement is not
-    if (const auto written = top_level_number_text(text, "gamma"))
-      if (const auto complement = decimal_complement(*written); complement && *complement > 0.0)
-        mdp.gamma_complement = *complement;
-  }
+  mdp.gamma_complement = gamma_complement(gamma, text);  // exact where the double's 1 - gamma is not
 
   NameTable states, actions;
   if (const auto generator = root.find("generator")) {

@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "io/format.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth::detail {
@@ -226,6 +227,16 @@ std::optional<double> decimal_complement(std::string_view x) {
     difference[k] = '0';
   }
   return std::strtod((difference + "e" + std::to_string(exponent)).c_str(), nullptr);
+}
+
+std::optional<double> gamma_complement(const JsonNode& gamma, std::string_view text) {
+  const auto written = top_level_number_text(text, "gamma");
+  const auto complement = written ? decimal_complement(*written) : std::nullopt;
+  if (!complement || !(*complement > 0.0)) return std::nullopt;
+  if (gamma.number() == 1.0)
+    gamma.fail("gamma = " + *written + " is below 1 by less than a double resolves (1 - gamma = " +
+               format_number(*complement, 3) + "); write 1 for an undiscounted problem");
+  return complement;
 }
 
 void JsonNode::fail(const std::string& message) const { throw InputError(where(), message); }

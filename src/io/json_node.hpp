@@ -26,6 +26,7 @@ std::optional<std::string> top_level_number_text(std::string_view text, std::str
 /// close x is to 1. nullopt when the text is not a plain decimal below 1.
 std::optional<double> decimal_complement(std::string_view x);
 
+
 /// A JSON value and its pointer. Every accessor throws InputError naming the pointer.
 class JsonNode {
  public:
@@ -70,5 +71,10 @@ class JsonNode {
 std::string describe_type(const Json& value);
 /// Escapes a member name for a JSON pointer (RFC 6901: ~ -> ~0, / -> ~1).
 std::string pointer_token(std::string_view key);
+
+/// 1 - gamma from the digits of the document's top-level "gamma" (node `gamma`, value in (0, 1]),
+/// where it is below 1; throws InputError at `gamma` when the decimal is below 1 but its double
+/// is 1 (1 - gamma under 2^-53: a discounted problem no double gamma describes).
+std::optional<double> gamma_complement(const JsonNode& gamma, std::string_view text);
 
 }  // namespace pgtruth::detail

@@ -67,7 +67,7 @@ Eigen::MatrixXd read_covariance(const JsonNode& node, Eigen::Index size, const s
 
 }  // namespace
 
-LqgProblem read_lqg_problem(const JsonNode& root, const MemoryLimit& limit) {
+LqgProblem read_lqg_problem(const JsonNode& root, std::string_view text, const MemoryLimit& limit) {
   root.expect_keys({"problem", "name", "description", "gamma", "A", "B", "Q", "R", "N", "W", "x0", "policy",
                     "formulation"});
   LqgProblem p;
@@ -76,6 +76,7 @@ LqgProblem read_lqg_problem(const JsonNode& root, const MemoryLimit& limit) {
   const JsonNode gamma = root.at("gamma");
   p.gamma = gamma.number();
   if (!(p.gamma > 0.0 && p.gamma <= 1.0)) gamma.fail("gamma must be in (0, 1], found " + format_number(p.gamma, 6));
+  p.gamma_complement = gamma_complement(gamma, text);  // exact where the double's 1 - gamma is not
 
   const JsonNode A = root.at("A");
   p.A = read_matrix(A, -1, -1, "A");

@@ -9,6 +9,7 @@ namespace pgtruth::detail {
 
 /// Reads a document whose "problem" is "lqg"; throws InputError naming the pointer. A problem
 /// whose n and m make it need more memory than `limit` is refused before the rest is read.
-LqgProblem read_lqg_problem(const JsonNode& root, const MemoryLimit& limit);
+/// `text` is the document's text, for the digits of gamma as written (LqgProblem::gamma_complement).
+LqgProblem read_lqg_problem(const JsonNode& root, std::string_view text, const MemoryLimit& limit);
 
 }  // namespace pgtruth::detail

@@ -20,7 +20,7 @@ Problem parse_problem(std::string_view text, const std::string& source, const Me
     root.expect_object();
     const std::string& kind = root.at("problem").string();
     if (kind == "finite") return detail::read_finite_problem(root, text, limit);
-    if (kind == "lqg") return detail::read_lqg_problem(root, limit);
+    if (kind == "lqg") return detail::read_lqg_problem(root, text, limit);
     throw InputError("/problem", "unknown problem type \"" + kind + "\" (expected \"finite\" or \"lqg\")");
   } catch (Error& e) {
     e.set_source(source);

@@ -84,6 +84,14 @@ inline DoubleDouble sqrt_of(double a) {
   return quick_two_sum(s, r.hi / (2.0 * s));
 }
 
+/// sqrt(a) for a double-double a >= 0: s = fl(sqrt a.hi), corrected by (a - s^2) / (2 s).
+inline DoubleDouble sqrt_of(const DoubleDouble& a) {
+  if (a.hi <= 0.0) return {};
+  const double s = std::sqrt(a.hi);
+  const DoubleDouble r = a - two_product(s, s);
+  return quick_two_sum(s, r.hi / (2.0 * s));
+}
+
 inline DoubleDouble& operator+=(DoubleDouble& a, const DoubleDouble& b) { return a = a + b; }
 inline DoubleDouble& operator-=(DoubleDouble& a, const DoubleDouble& b) { return a = a - b; }
 

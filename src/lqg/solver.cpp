@@ -58,8 +58,8 @@ Eigen::MatrixXd step_noise(const LqgProblem& p) { return p.B * p.Sigma * p.B.tra
 /// c = γ tr(PV)/(1 − γ) [+ tr(RΣ)/(1 − γ) for S]: the constant of v(x) = xᵀPx + c.
 double value_constant(const LqgProblem& p, const Eigen::MatrixXd& P) {
   if (p.gamma == 1.0) return 0.0;  // no noise (the reader enforces it)
-  double c = p.gamma * (P * step_noise(p)).trace() / (1.0 - p.gamma);
-  if (p.formulation == Formulation::stochastic) c += (p.R * p.Sigma).trace() / (1.0 - p.gamma);
+  double c = p.gamma * (P * step_noise(p)).trace() / p.one_minus_gamma();
+  if (p.formulation == Formulation::stochastic) c += (p.R * p.Sigma).trace() / p.one_minus_gamma();
   return c;
 }
 
@@ -99,6 +99,15 @@ using lqg_dd::product;
 DdMatrix dd(const Eigen::MatrixXd& M) { return DdMatrix(M); }
 ExtendedMatrix extended_matrix(const DdMatrix& M, double error) { return {M.hi, M.lo, error}; }
 
+/// 1 − γ and γ in double-double: from the file's decimal 1 − γ where it has one (γ = 1 − that,
+/// exactly), else from the double γ by TwoSum; the two agree to the rounding of a double γ.
+Dd complement_of_gamma(const LqgProblem& p) {
+  return p.gamma_complement ? Dd{*p.gamma_complement, 0.0} : lqg_dd::two_sum(1.0, -p.gamma);
+}
+Dd gamma_of(const LqgProblem& p) {
+  return p.gamma_complement ? lqg_dd::two_sum(1.0, -*p.gamma_complement) : Dd{p.gamma, 0.0};
+}
+
 /// A − BK with error-free products, and √γ (A − BK): the closed loop of the file's doubles,
 /// not of their rounded product. Error below (m + 4) unit |A| + |B||K| entrywise (each entry
 /// is a sum of m + 1 products, then a product by √γ; Higham 2002, Thm 3.5).
@@ -113,7 +122,7 @@ ClosedLoop closed_loop_extended(const LqgProblem& p, bool extended) {
   const double m = static_cast<double>(p.m());
   const double size = p.A.norm() + p.B.norm() * p.K.norm();
   out.A_cl_error = (m + 3.0) * arithmetic_unit(extended) * size;
-  const DdMatrix tilde = p.gamma == 1.0 ? out.A_cl : detail::sqrt_of(p.gamma) * out.A_cl;
+  const DdMatrix tilde = p.gamma == 1.0 ? out.A_cl : detail::sqrt_of(gamma_of(p)) * out.A_cl;
   out.tilde = extended_matrix(tilde, std::sqrt(p.gamma) * (m + 4.0) * arithmetic_unit(extended) * size * 1.01);
   return out;
 }
@@ -127,8 +136,8 @@ ExtendedMatrix policy_state_cost_extended(const LqgProblem& p, bool extended) {
   return extended_matrix(Q_K, (2.0 * static_cast<double>(p.m()) + 6.0) * arithmetic_unit(extended) * size * 1.01);
 }
 
-/// γ / (1 − γ) in double-double (1 − γ by TwoSum).
-Dd discount_ratio(double gamma) { return Dd{gamma, 0.0} / lqg_dd::two_sum(1.0, -gamma); }
+/// γ / (1 − γ) in double-double.
+Dd discount_ratio(const LqgProblem& p) { return gamma_of(p) / complement_of_gamma(p); }
 
 /// S = E₀ + γ V / (1 − γ) (E₀ alone at γ = 1), the right side of the state-moment equation
 /// X = S + ÃXÃᵀ; error below (2m + 8) unit (|cov| + |mean||mean|ᵀ + g (|B||Σ||B|ᵀ + |W|)).
@@ -137,7 +146,7 @@ ExtendedMatrix moment_source_extended(const LqgProblem& p, bool extended) {
   DdMatrix S = dd(p.x0_cov) + product(dd(mean), dd(Eigen::MatrixXd(mean.transpose())), extended);
   double size = p.x0_cov.norm() + p.x0_mean.squaredNorm();
   if (p.gamma < 1.0) {
-    const Dd g = discount_ratio(p.gamma);
+    const Dd g = discount_ratio(p);
     const DdMatrix B = dd(p.B);
     const DdMatrix V = product(B, product(dd(p.Sigma), B.transpose(), extended), extended) + dd(p.W);
     S = S + g * V;
@@ -172,7 +181,7 @@ Objective objective_extended(const LqgProblem& p, const CertifiedSteinSolution& 
   Dd J = trace_of_product(Pd, Sd);
   double noise_cost = 0.0;
   if (p.gamma < 1.0 && p.formulation == Formulation::stochastic) {
-    const Dd c = trace_of_product(dd(p.R), dd(p.Sigma)) / lqg_dd::two_sum(1.0, -p.gamma);
+    const Dd c = trace_of_product(dd(p.R), dd(p.Sigma)) / complement_of_gamma(p);
     J = J + c;
     noise_cost = std::abs(c.hi);
   }
@@ -196,7 +205,7 @@ Gradient gradient_extended(const LqgProblem& p, const ClosedLoop& loop, const Ce
   const DdMatrix Pd{P.X.hi, P.X.lo}, Xd{X.X.hi, X.X.lo};
   const DdMatrix BtPA = product(product(dd(Eigen::MatrixXd(p.B.transpose())), Pd, extended), loop.A_cl, extended);
   const DdMatrix M = product(dd(p.R), dd(p.K), extended) - dd(Eigen::MatrixXd(p.N.transpose())) -
-                     Dd{p.gamma, 0.0} * BtPA;
+                     gamma_of(p) * BtPA;
   const DdMatrix G = Dd{2.0, 0.0} * product(M, Xd, extended);
   const double n = static_cast<double>(p.n()), m = static_cast<double>(p.m()), unit = arithmetic_unit(extended);
   // ‖BᵀEA‖_F ≤ ‖B‖₂ ‖E‖₂ ‖A‖_F and ‖MX‖_F ≤ ‖M‖_F ‖X‖₂, with ‖·‖₂ ≤ √(‖·‖₁ ‖·‖_∞).
@@ -303,13 +312,13 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
   if (p.gamma < 1.0) {
     out.gradient_sigma = (p.formulation == Formulation::stochastic ? Eigen::MatrixXd(p.R + p.gamma * BtPB)
                                                                    : Eigen::MatrixXd(p.gamma * BtPB)) /
-                         (1.0 - p.gamma);
+                         p.one_minus_gamma();
   }
   if (p.gamma < 1.0 && options.compute_fisher) {
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> sigma(p.Sigma);
     if (sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
       // F = Σ⁻¹ ⊗ X̄ (row-major theta), X̄ = (1 − γ) X; F⁺ = Σ ⊗ X̄⁺.
-      const Eigen::MatrixXd Xbar = (1.0 - p.gamma) * out.state_moment;
+      const Eigen::MatrixXd Xbar = p.one_minus_gamma() * out.state_moment;
       Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
                                   sigma.eigenvectors().transpose();
       Sigma_inv = (Sigma_inv + Sigma_inv.transpose()) / 2.0;  // so that F is exactly symmetric

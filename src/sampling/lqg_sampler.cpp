@@ -119,7 +119,7 @@ EstimateSampler lqg_estimator(const LqgProblem& problem, Estimator e, const Esti
       for (long steps = 0;; ++steps) {
         if (steps == cap) throw IllPosedError("", episode_too_long(cap, gamma));
         const Eigen::VectorXd d = m.gaussian(m.Ld, rng), u = -m.p.K * x + d;
-        if (rng.uniform() >= gamma) return score(x, d) * (m.q(x, u) / (1.0 - gamma));
+        if (rng.uniform() >= gamma) return score(x, d) * (m.q(x, u) / m.p.one_minus_gamma());
         x = m.p.A * x + m.p.B * u + m.gaussian(m.Lw, rng);
       }
     };

@@ -13,6 +13,7 @@
 ///    d enters the dynamics only (Todorov 2025, §3).
 
 #include <Eigen/Core>
+#include <optional>
 #include <string>
 
 namespace pgtruth {
@@ -23,6 +24,10 @@ struct LqgProblem {
   std::string name;
   std::string description;
   double gamma = 1.0;
+  /// 1 - gamma from the file's decimal text (as for finite MDPs: FiniteMdp::gamma_complement);
+  /// unset, 1 - gamma. The noise terms scale as 1 / (1 - gamma).
+  std::optional<double> gamma_complement;
+  double one_minus_gamma() const { return gamma_complement ? *gamma_complement : 1.0 - gamma; }
   Eigen::MatrixXd A, B, Q, R, N, W;
   Eigen::VectorXd x0_mean;
   Eigen::MatrixXd x0_cov;
