@@ -45,10 +45,10 @@ Page stochastic_vs_deterministic(const TeachOptions& options) {
       "absolute difference, at rounding level when the identity holds.\n\n";
   const LqgProblem lqg = lqg_case(options, lqg_file);
   add_report(page, "lqg", "LQG: " + lqg.name + " (`cases/" + lqg_file + "`)",
-             lqg_equivalence(solve_both_formulations(lqg)));
+             lqg_equivalence(solve_both_formulations(lqg, lqg_solve_options(options))));
   const FiniteProblem finite = finite_case(options, finite_file);
   add_report(page, "finite", "Theorem 1: " + finite.name + " (`cases/" + finite_file + "`)",
-             finite_equivalence(finite, solve_both_formulations(finite)));
+             finite_equivalence(finite, solve_both_formulations(finite, finite_solve_options(options))));
   page.markdown +=
       "The practical reading (Todorov 2025, §5): since the state values and gradients agree, a critic "
       "can approximate v rather than q, whichever form of the policy is used.\n\n";
