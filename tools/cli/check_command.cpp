@@ -458,9 +458,9 @@ Runner declare(CLI::App& app) {
             "gae, td0, visitation, all-actions; LQG also dpg, pathwise and Todorov's (2025) todorov-ks, todorov-kd, "
             "todorov-ks-baseline, todorov-kd-baseline (eqs. 42-44; not baseline-optimal)",
             [s](const std::string& text) { s->estimator = text; });
-  app.add_flag("--all", s->all, "every applicable estimator, as one table with relative efficiencies");
+  add_flag(app, "--all", s->all, "every applicable estimator, as one table with relative efficiencies");
   add_text(app, "--estimates", "FILE.csv", s->estimates, "a file name", "judge your own estimates (see above)");
-  app.add_flag("--fisher", s->fisher,
+  add_flag(app, "--fisher", s->fisher,
                "sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix (finite MDPs, softmax, "
                "gamma < 1; components are its upper triangle)");
   add_integer(app, "--episodes", "N", o.episodes, 20, kMaxEpisodes, "episodes per estimator, 20 to 10^13 (default 20000)");
@@ -479,10 +479,10 @@ Runner declare(CLI::App& app) {
               s->vhat_scale_given = true;
             });
   add_threads(app, o.threads, "sampling and the linear solves");
-  app.add_flag("--json", s->json, "one JSON object (spec section 3)");
+  add_flag(app, "--json", s->json, "one JSON object (spec section 3)");
   add_real(app, "--progress", "S", s->progress_interval, {0.0, 1e6, false, false},
            "seconds between progress lines on stderr (default 10; 0: one per batch)");
-  app.add_flag("--quiet", s->quiet, "no progress lines");
+  add_flag(app, "--quiet", s->quiet, "no progress lines");
   add_memory_limit(app, s->memory, "a problem");
   return [s, &app](std::ostream& out, std::ostream& err) {
     const std::vector<std::string> files = operands(app);

@@ -66,12 +66,14 @@ struct CommandLine {
 /// CLI11's message for a malformed command line, in pgtruth's words where they differ.
 std::string usage_message(const CLI::ParseError& e) {
   const std::string what = e.what();
-  // "--keys: 1 required TEXT missing": the option came last, without its value.
-  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) return "option '" + what.substr(0, what.find(':')) + "' needs a value";
-  // "Could not convert: --json = 1x": every option with a value reads text, so this is a flag given one.
-  const std::string prefix = "Could not convert: ";
-  if (dynamic_cast<const CLI::ConversionError*>(&e) && what.starts_with(prefix) && what.find(" = ") != std::string::npos)
-    return "option '" + what.substr(prefix.size(), what.find(" = ") - prefix.size()) + "' takes no value";
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) {
+    // "--json was given a disallowed flag override": --json=VALUE.
+    if (const auto at = what.find(" was given a disallowed flag override"); at != std::string::npos)
+      return "option '" + what.substr(0, at) + "' takes no value";
+    // "--keys: 1 required TEXT missing": the option came last, without its value.
+    if (const auto at = what.find(": "); at != std::string::npos && what.ends_with(" missing"))
+      return "option '" + what.substr(0, at) + "' needs a value";
+  }
   return what;
 }
 
@@ -105,14 +107,12 @@ int dispatch(std::vector<std::string> args, std::ostream& out, std::ostream& err
   } catch (const UsageError& e) {
     return usage_error(e.what());
   }
-  const auto chosen = line.app.get_subcommands();
-  if (chosen.empty()) {
+  if (!named) {  // no command: --version, or an unknown command or option
     if (line.version) return out << "pgtruth " << kVersion << "\n", kExitOk;
-    const std::vector<std::string> rest = line.app.remaining();
-    if (rest.empty()) return err << line.app.help(), kExitBadInput;
-    const std::string& first = rest.front();
+    const std::string& first = args.front();
     return usage_error(std::string("unknown ") + (first.starts_with("-") ? "option" : "command") + " '" + first + "'");
   }
+  const auto chosen = line.app.get_subcommands();
   const auto& [command, runner] = line.runners.at(chosen.front());
   try {
     return runner(out, err);

@@ -120,7 +120,7 @@ int run_equivalence(const Settings& s, const std::string& file, std::ostream& ou
 Runner declare(CLI::App& app) {
   auto s = std::make_shared<Settings>();
   set_help(app, {"pgtruth equivalence FILE [--json] [--perturb EPS] [--threads T] [--memory-limit M]"}, kAbout, kNotes);
-  app.add_flag("--json", s->json, "print the identities as one JSON object");
+  add_flag(app, "--json", s->json, "print the identities as one JSON object");
   add_real(app, "--perturb", "EPS", s->perturb, {-1.0, 1.0, false, false},
            "scale the D side's results by (1 + EPS), EPS in [-1, 1], before comparing, to see a check fail");
   add_threads(app, s->threads, "the linear solves");

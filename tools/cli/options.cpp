@@ -72,6 +72,10 @@ void add_help(CLI::App& app) {
   app.add_flag_callback("-h,--help", [&app] { throw HelpRequested{&app}; }, "show this help")->trigger_on_parse();
 }
 
+CLI::Option* add_flag(CLI::App& app, const std::string& name, bool& target, const std::string& help) {
+  return app.add_flag(name, target, help)->disable_flag_override();
+}
+
 CLI::Option* add_value(CLI::App& app, const std::string& name, const std::string& metavar, const std::string& help,
                        std::function<void(const std::string&)> read) {
   return app.add_option_function<std::string>(name, std::move(read), help)
@@ -109,15 +113,13 @@ CLI::Option* add_memory_limit(CLI::App& app, MemoryLimit& target, const std::str
 
 std::vector<std::string> operands(const CLI::App& app) {
   std::vector<std::string> found;
-  bool only_operands = false;
   for (const std::string& arg : app.remaining()) {
-    if (!only_operands && arg == "--") {
-      only_operands = true;
-    } else if (!only_operands && arg.size() >= 2 && arg[0] == '-') {
-      throw UsageError("unknown option '" + arg + "'");
-    } else {
-      found.push_back(arg);
-    }
+    if (arg.size() >= 2 && arg[0] == '-') throw UsageError("unknown option '" + arg + "'");
+    found.push_back(arg);
+  }
+  if (const CLI::App* parent = app.get_parent()) {
+    const std::vector<std::string> after_dashes = parent->remaining();
+    found.insert(found.end(), after_dashes.begin(), after_dashes.end());
   }
   return found;
 }

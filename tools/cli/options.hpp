@@ -48,6 +48,9 @@ MemoryLimit read_memory_limit(const std::string& text);
 /// Declares --help, -h on `app`.
 void add_help(CLI::App& app);
 
+/// --NAME, a flag: sets `target`; --NAME=VALUE is a usage error.
+CLI::Option* add_flag(CLI::App& app, const std::string& name, bool& target, const std::string& help);
+
 /// Declares --NAME VALUE (shown as `metavar` in the help) that sets `target` through `read`;
 /// the last one given counts.
 CLI::Option* add_value(CLI::App& app, const std::string& name, const std::string& metavar, const std::string& help,
@@ -76,8 +79,9 @@ CLI::Option* add_threads(CLI::App& app, int& target, const std::string& what_run
 /// --memory-limit M: a size (read_memory_limit); this machine's memory when absent.
 CLI::Option* add_memory_limit(CLI::App& app, MemoryLimit& target, const std::string& what_is_refused);
 
-/// The operands left on `app` after its options (FILE, TOPIC), in order; everything after "--"
-/// is an operand. An unknown option among them is a UsageError "unknown option '--x'".
+/// The operands left on `app` after its options (FILE, TOPIC), in order, then every argument
+/// after "--" (which CLI11 leaves to the parent). An unknown option before "--" is a UsageError
+/// "unknown option '--x'".
 std::vector<std::string> operands(const CLI::App& app);
 
 /// Splits "a,b,c" into its non-empty parts.

@@ -116,7 +116,7 @@ Runner declare(CLI::App& app) {
   auto s = std::make_shared<Settings>();
   set_help(app, {"pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S] [--threads T] [--memory-limit M]"},
            kAbout, kNotes);
-  app.add_flag("--json", s->json, "print one JSON object with the keys of docs/file-format.md");
+  add_flag(app, "--json", s->json, "print one JSON object with the keys of docs/file-format.md");
   add_value(app, "--keys", "K1,K2", "print only these keys as JSON (implies --json), e.g. --keys J,gradient",
             [s](const std::string& text) { s->keys = text; });
   add_integer(app, "--rows", "N", s->rows, 1, std::numeric_limits<std::int64_t>::max(),

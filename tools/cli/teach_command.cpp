@@ -122,8 +122,8 @@ Runner declare(CLI::App& app) {
   add_memory_limit(app, s->options.memory, "a case");
   add_value(app, "--cases", "DIR", "the shipped problem files (default: the source tree's cases/)",
             [s](const std::string& text) { s->cases = text; });
-  app.add_flag("--no-figures", s->no_figures, "write the pages and data only");
-  app.add_flag("--list", s->list, "list the topics");
+  add_flag(app, "--no-figures", s->no_figures, "write the pages and data only");
+  add_flag(app, "--list", s->list, "list the topics");
   return [s, &app](std::ostream& out, std::ostream& err) { return run_teach(*s, operands(app), out, err); };
 }
 
