@@ -57,8 +57,8 @@ struct CommandLine {
     for (const Command* c : kCommands) {
       CLI::App* sub = app.add_subcommand(c->name, c->summary);
       sub->allow_extras();
-      add_help(*sub);
       runners[sub] = {c, c->declare(*sub)};
+      add_help(*sub);  // last in the list of options
     }
   }
 };
@@ -68,8 +68,10 @@ std::string usage_message(const CLI::ParseError& e) {
   const std::string what = e.what();
   if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) {
     // "--json was given a disallowed flag override": --json=VALUE.
-    if (const auto at = what.find(" was given a disallowed flag override"); at != std::string::npos)
-      return "option '" + what.substr(0, at) + "' takes no value";
+    if (const auto at = what.find(" was given a disallowed flag override"); at != std::string::npos) {
+      const std::size_t from = what.starts_with("--") ? 2 : 0;
+      return "option '--" + what.substr(from, at - from) + "' takes no value";
+    }
     // "--keys: 1 required TEXT missing": the option came last, without its value.
     if (const auto at = what.find(": "); at != std::string::npos && what.ends_with(" missing"))
       return "option '" + what.substr(0, at) + "' needs a value";
