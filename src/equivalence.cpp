@@ -57,12 +57,12 @@ Eigen::MatrixXd deterministic_policy_gradient(const LqgProblem& p, const LqgSolu
 
 }  // namespace
 
-LqgPair solve_both_formulations(const LqgProblem& problem) {
+LqgPair solve_both_formulations(const LqgProblem& problem, const LqgSolveOptions& options) {
   LqgPair pair{problem, problem, {}, {}};
   pair.stochastic.formulation = Formulation::stochastic;
   pair.deterministic.formulation = Formulation::deterministic;
-  pair.S = solve(pair.stochastic);
-  LqgSolveOptions no_optimum;
+  pair.S = solve(pair.stochastic, options);
+  LqgSolveOptions no_optimum = options;
   no_optimum.compute_optimal = false;
   pair.D = solve(pair.deterministic, no_optimum);
   return pair;
@@ -131,16 +131,16 @@ FiniteMdp deterministic_mdp(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
   return d;
 }
 
-FinitePair solve_both_formulations(const FiniteProblem& problem) {
+FinitePair solve_both_formulations(const FiniteProblem& problem, const FiniteSolveOptions& options) {
   FinitePair pair;
-  pair.S = solve(problem.mdp, problem.policy);
+  pair.S = solve(problem.mdp, problem.policy, options);
   pair.d_mdp = deterministic_mdp(problem.mdp, pair.S.policy);
   FinitePolicy fixed;  // one action per state: the control mu(s) itself
   fixed.kind = PolicyKind::softmax_tabular;
   fixed.theta = Eigen::VectorXd::Zero(pair.d_mdp.num_states());
-  FiniteSolveOptions options;
-  options.compute_fisher = false;
-  pair.D = solve(pair.d_mdp, fixed, options);
+  FiniteSolveOptions no_fisher = options;
+  no_fisher.compute_fisher = false;
+  pair.D = solve(pair.d_mdp, fixed, no_fisher);
   return pair;
 }
 

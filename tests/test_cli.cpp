@@ -2,6 +2,7 @@
 // line per error, and no crash on any mutation of a valid file.
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -70,6 +71,29 @@ TEST_CASE("pgtruth solve: help and usage errors") {
   CHECK(bad_key.code == 2);
   CHECK(is_one_line(bad_key.err));
   CHECK(bad_key.err.find("unknown key 'gradiant' in --keys") != std::string::npos);
+}
+
+TEST_CASE("every command's help: its usage, its options with their ranges, --threads among them") {
+  for (const char* command : {"solve", "equivalence", "check", "teach"}) {
+    CAPTURE(command);
+    const Run help = pgtruth_run({command, "--help"});
+    CHECK(help.code == 0);
+    CHECK(help.err.empty());
+    CHECK(help.out.starts_with(std::string("Usage: pgtruth ") + command));
+    CHECK(help.out.find("\n  --threads T ") != std::string::npos);
+    std::string words;  // the help with each run of white space made one space, wherever its lines wrap
+    for (const char c : help.out) {
+      if (!std::isspace(static_cast<unsigned char>(c))) words += c;
+      else if (!words.empty() && words.back() != ' ') words += ' ';
+    }
+    CHECK(words.find("0 every core (the default), 1 no helper thread, at most 256") != std::string::npos);
+    CHECK(help.out.find("\n  --memory-limit M ") != std::string::npos);
+    CHECK(help.out.find("\n  --help, -h ") != std::string::npos);
+    CHECK(help.out.find("Exit codes: 0 ") != std::string::npos);
+    CHECK(pgtruth_run({command, "--rows", "x", "--help"}).code == 0);  // help wins over any other argument
+  }
+  CHECK(pgtruth_run({"check", "--help"}).out.find("--episodes N") != std::string::npos);
+  CHECK(pgtruth_run({"check", "--help"}).out.find("20 to 10^13 (default 20000)") != std::string::npos);
 }
 
 TEST_CASE("pgtruth solve: the summary for a person starts with J and the gradient") {

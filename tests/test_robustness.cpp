@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -181,17 +182,40 @@ TEST_CASE("robustness: a transition list is parsed in time linear in its length 
 // ---------------------------------------------------------------------------------------------
 // Option values: every value out of range is exit 2 and one line naming the option and range.
 
-TEST_CASE("robustness: --threads is 1 to 256 on every command that takes it (100000 aborted, 2^31 was exit 3)") {
-  for (const std::string value : {"100000", "2147483648", "0", "-1", "", "two", "1e3", "99999999999999999999"}) {
-    CAPTURE(value);
-    check_refused(pgtruth_run({"check", two_state, "--estimator", "reinforce", "--threads", value}),
-                  "pgtruth check: --threads needs an integer from 1 to 256, found '" + value +
-                      "' (see 'pgtruth check --help')");
-    check_refused(pgtruth_run({"teach", "visitation", "--out", pgtruth::test::scratch().string(), "--threads", value}),
-                  "pgtruth teach: --threads needs an integer from 1 to 256, found '" + value +
-                      "' (see 'pgtruth teach --help')");
+TEST_CASE("robustness: --threads is 0 to 256 on every command (100000 aborted, 2^31 was exit 3)") {
+  const std::string out = pgtruth::test::scratch().string();
+  const std::vector<std::vector<std::string>> commands = {{"solve", two_state},
+                                                          {"equivalence", two_state},
+                                                          {"check", two_state, "--estimator", "reinforce"},
+                                                          {"teach", "visitation", "--out", out}};
+  for (const std::string value : {"100000", "257", "2147483648", "-1", "", "two", "1e3", "+1", "99999999999999999999"})
+    for (const std::vector<std::string>& command : commands) {
+      CAPTURE(command.front());
+      CAPTURE(value);
+      std::vector<std::string> args = command;
+      args.insert(args.end(), {"--threads", value});
+      check_refused(pgtruth_run(args), "pgtruth " + command.front() + ": --threads needs an integer from 0 to 256, found '" +
+                                           value + "' (see 'pgtruth " + command.front() + " --help')");
+    }
+  // 0 (every core), 1 (no helper thread) and the largest are values like any other, with the same results.
+  for (const std::vector<std::string>& command : {commands[0], commands[1]}) {
+    std::vector<std::string> json = command;
+    json.push_back("--json");
+    std::vector<std::string> one = json, all = json, most = json;
+    one.insert(one.end(), {"--threads", "1"});
+    all.insert(all.end(), {"--threads", "0"});
+    most.insert(most.end(), {"--threads", "256"});
+    const Run r1 = pgtruth_run(one), r0 = pgtruth_run(all), r256 = pgtruth_run(most);
+    CHECK(r1.code == 0);
+    CHECK(r0.code == 0);
+    CHECK(r256.code == 0);
+    auto j1 = nlohmann::json::parse(r1.out), j0 = nlohmann::json::parse(r0.out), j256 = nlohmann::json::parse(r256.out);
+    for (auto* j : {&j1, &j0, &j256})
+      if (j->contains("solver")) (*j)["solver"].erase("seconds");  // the time taken, the one figure that may differ
+    CHECK(j1 == j0);
+    CHECK(j1 == j256);
   }
-  for (const std::string value : {"1", "256"})
+  for (const std::string value : {"0", "1", "256"})
     CHECK(pgtruth_run({"check", two_state, "--estimator", "reinforce", "--episodes", "400", "--threads", value}).code == 0);
 }
 

@@ -53,7 +53,8 @@ struct LqgPair {
   LqgProblem stochastic, deterministic;
   LqgSolution S, D;
 };
-LqgPair solve_both_formulations(const LqgProblem& problem);
+/// `options` apply to both solves (threads, tolerances); D skips the optimum.
+LqgPair solve_both_formulations(const LqgProblem& problem, const LqgSolveOptions& options = {});
 
 /// Todorov (2025) §3 from the two solutions of `pair` (which a test may perturb).
 EquivalenceReport lqg_equivalence(const LqgPair& pair);
@@ -69,7 +70,8 @@ struct FinitePair {
   FiniteMdp d_mdp;
   FiniteSolution D;  ///< the D-MDP evaluated under its (single, fixed) control
 };
-FinitePair solve_both_formulations(const FiniteProblem& problem);
+/// `options` apply to both solves (threads, linear solver); D skips the Fisher matrix.
+FinitePair solve_both_formulations(const FiniteProblem& problem, const FiniteSolveOptions& options = {});
 EquivalenceReport finite_equivalence(const FiniteProblem& problem, const FinitePair& pair);
 
 }  // namespace pgtruth

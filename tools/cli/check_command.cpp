@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,9 +14,12 @@
 #include <thread>
 #include <variant>
 
-#include "cli/arguments.hpp"
 #include "cli/commands.hpp"
+#include "cli/error_source.hpp"
 #include "cli/finite_report.hpp"
+#include "cli/format.hpp"
+#include "cli/help.hpp"
+#include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "pgtruth/sampling/check.hpp"
 #include "pgtruth/lqg/solver.hpp"
@@ -28,12 +30,7 @@
 namespace pgtruth::cli {
 namespace {
 
-constexpr const char* kHelp =
-    "Usage: pgtruth check CASE --estimator NAME [options]\n"
-    "       pgtruth check CASE --all [options]\n"
-    "       pgtruth check CASE --estimates FILE.csv [--alpha A] [--json]\n"
-    "       pgtruth check CASE --fisher [options]\n"
-    "\n"
+constexpr const char* kAbout =
     "Runs a sampled policy-gradient estimator on CASE and tests whether its mean equals the exact\n"
     "gradient: Student's t on every coordinate and on 9 fixed directions (the gradient's and 8\n"
     "random sign vectors), weighted Bonferroni, each used only where its skewness and kurtosis\n"
@@ -42,71 +39,30 @@ constexpr const char* kHelp =
     "your own code instead: CSV, one estimate per row, one column per theta entry (a first row\n"
     "of names is a header); NaN, infinity, NUL bytes and lines over 4096 + 64 bytes per column\n"
     "are refused naming the line. A non-finite estimate or exact gradient is refused, never\n"
-    "judged; estimates whose squares overflow (1e200) are judged in scaled units.\n"
-    "\n"
-    "Options:\n"
-    "  --estimator NAME  reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value,\n"
-    "                    baseline-optimal, qvalue, advantage, gae, td0, visitation, all-actions;\n"
-    "                    LQG also dpg, pathwise and Todorov's (2025) todorov-ks, todorov-kd,\n"
-    "                    todorov-ks-baseline, todorov-kd-baseline (eqs. 42-44; not baseline-optimal)\n"
-    "  --all             every applicable estimator, as one table with relative efficiencies\n"
-    "  --fisher          sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix\n"
-    "                    (finite MDPs, softmax, gamma < 1; components are its upper triangle)\n"
-    "  --episodes N      episodes per estimator, 20 to 10^13 (default 20000)\n"
-    "  --max-episode-steps N  the cap on one episode's length, 1 to 10^15 (default 10^7); an\n"
-    "                    episode that reaches it ends the check (exit 2)\n"
-    "  --seed S          root seed, 0 to 2^63 - 1 (default 1); the result is the same for any --threads\n"
-    "  --alpha A         the test's false-alarm rate, in (0, 1) (default 0.01)\n"
-    "  --lambda L        GAE's lambda, in [0, 1] (default 0.95)\n"
-    "  --vhat-scale S    the todorov-*-baseline estimators use vhat = S v, a deliberately wrong\n"
-    "                    baseline when S != 1 (default 1: the exact v); any S keeps them unbiased\n"
-    "  --threads T       worker threads, 1 to 256 (default: every core)\n"
-    "  --json            one JSON object (spec section 3)\n"
-    "  --progress S      seconds between progress lines on stderr (default 10; 0: one per batch)\n"
-    "  --quiet           no progress lines\n"
-    "  --memory-limit M  refuse a problem estimated to need more memory (default: this machine's;\n"
-    "                    bytes or K, M, G, T such as 8G)\n"
-    "\n"
+    "judged; estimates whose squares overflow (1e200) are judged in scaled units.\n";
+
+constexpr const char* kNotes =
     "Episodes of infinite-horizon problems end with probability 1 - gamma after each step, which\n"
     "makes every estimator except reinforce-rtg-undiscounted unbiased without truncation.\n"
     "Exit codes: 0 consistent; 1 inconsistent; 2 bad input, or undecided.\n";
 
+/// The most episodes: 10^13 (a batch's first episode stays well within 64 bits).
+constexpr long kMaxEpisodes = 10'000'000'000'000;
+
 struct Settings {
   CheckOptions options;
+  std::optional<std::string> estimator;  ///< --estimator NAME
+  bool all = false;
+  std::optional<std::string> estimates;  ///< --estimates FILE.csv
+  bool fisher = false;
+  bool vhat_scale_given = false;
   bool json = false;
+  bool quiet = false;
+  double progress_interval = 10.0;
   MemoryLimit memory;
   /// Progress lines on stderr while estimators sample (none with --quiet).
   std::shared_ptr<ProgressReport> progress;
 };
-
-/// The most episodes: 10^13 (a batch's first episode stays well within 64 bits).
-constexpr long kMaxEpisodes = 10'000'000'000'000;
-
-Settings read_settings(const ParsedArguments& args, std::ostream& err) {
-  Settings s;
-  s.options.episodes = parse_integer(args, "episodes", 20000, 20, kMaxEpisodes);
-  s.options.estimator.max_episode_steps = parse_integer(args, "max-episode-steps", 10'000'000, 1, 1'000'000'000'000'000);
-  s.options.seed = static_cast<std::uint64_t>(parse_long(args, "seed", 1, 0));
-  s.options.alpha = parse_real(args, "alpha", 0.01, {0.0, 1.0, true, true});
-  s.options.estimator.lambda = parse_real(args, "lambda", 0.95, {0.0, 1.0, false, false});
-  s.options.threads = parse_threads(args);
-  if (args.has("vhat-scale")) {
-    const std::string text = *args.value("vhat-scale");
-    char* end = nullptr;
-    const double scale = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(scale))
-      throw UsageError("--vhat-scale needs a finite number, found '" + text + "'");
-    s.options.estimator.vhat_scale = scale;
-  }
-  s.json = args.has("json");
-  s.memory = parse_memory_limit(args);
-  const double interval = parse_real(args, "progress", 10.0, {0.0, 1e6, false, false});
-  if (!args.has("quiet")) {
-    s.progress = std::make_shared<ProgressReport>(err, interval);
-    s.options.progress = [report = s.progress](long done, long total) { report->batches_done(done, total); };
-  }
-  return s;
-}
 
 /// Announces a sampled run to the progress report, if any.
 void begin_run(const Settings& s, const std::string& label) {
@@ -117,11 +73,7 @@ void begin_run(const Settings& s, const std::string& label) {
   s.progress->begin("pgtruth check: " + label, o.episodes, batches, static_cast<int>(std::min<long>(threads, batches)));
 }
 
-std::string num(double x, int digits = 6) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, x == 0.0 ? 0.0 : x);
-  return buf;
-}
+std::string num(double x, int digits = 6) { return significant(unsigned_zero(x), digits); }
 
 /// 10^log10 in decimal, for figures beyond the range of a double (such as 1.3e+400).
 std::string power_of_ten(double lg, int digits = 6) {
@@ -155,7 +107,7 @@ double relative_efficiency(const CheckResult& reference, const CheckResult& r) {
              : std::pow(10.0, log10_relative_efficiency(reference, r));
 }
 
-std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+std::string pad(const std::string& s, std::size_t w) { return column(s, w); }
 
 /// What `check` runs on: a finite or an LQG problem, with its exact gradient.
 struct Target {
@@ -171,7 +123,9 @@ struct Target {
 Target make_target(const Problem& loaded, const std::string& file, const CheckOptions& options) {
   Target t;
   if (const auto* finite = std::get_if<FiniteProblem>(&loaded)) {
-    auto solution = std::make_shared<FiniteSolution>(solve(finite->mdp, finite->policy));
+    FiniteSolveOptions solve_options;
+    solve_options.threads = options.threads;
+    auto solution = std::make_shared<FiniteSolution>(solve(finite->mdp, finite->policy, solve_options));
     t.title = finite->name.empty() ? file : finite->name + " (" + file + ")";
     t.truth = solution->gradient;
     t.gamma = finite->mdp.gamma;
@@ -186,6 +140,7 @@ Target make_target(const Problem& loaded, const std::string& file, const CheckOp
   const auto* lqg = std::get_if<LqgProblem>(&loaded);
   LqgSolveOptions no_optimum;
   no_optimum.compute_optimal = false;
+  no_optimum.threads = options.threads;
   auto solution = std::make_shared<LqgSolution>(solve(*lqg, no_optimum));
   t.title = lqg->name.empty() ? file : lqg->name + " (" + file + ")";
   t.truth = Eigen::VectorXd(solution->gradient.transpose().reshaped());
@@ -316,9 +271,7 @@ Cell parse_cell(const std::string& text) {
 /// bounded by the file's size whatever it holds.
 Eigen::MatrixXd read_estimates(const std::string& file, Eigen::Index dim) {
   const auto fail = [&](long line, const std::string& message) {
-    InputError e(line ? "line " + std::to_string(line) : "", message);
-    e.set_source(file);
-    throw e;
+    throw_in_file(file, InputError(line ? "line " + std::to_string(line) : "", message));
   };
   std::error_code ec;
   const auto kind = std::filesystem::status(file, ec).type();
@@ -432,7 +385,9 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
 int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file, const Settings& s) {
   const auto* problem = std::get_if<FiniteProblem>(&loaded);
   if (!problem) throw UsageError("--fisher is available for finite MDPs only");
-  const FiniteSolution solution = solve(problem->mdp, problem->policy);
+  FiniteSolveOptions solve_options;
+  solve_options.threads = s.options.threads;
+  const FiniteSolution solution = solve(problem->mdp, problem->policy, solve_options);
   const Eigen::Index d = problem->policy.num_parameters();
   begin_run(s, "fisher");
   const CheckResult r = check_fisher(*problem, solution, s.options);
@@ -453,42 +408,32 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
   return finish(r);
 }
 
-int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const ParsedArguments args = parse_arguments(
-      raw, {{"estimator", true}, {"all"}, {"estimates", true}, {"fisher"}, {"episodes", true}, {"max-episode-steps", true},
-            {"seed", true}, {"alpha", true}, {"lambda", true}, {"vhat-scale", true}, {"threads", true}, {"json"}, {"help"},
-            {"memory-limit", true}, {"quiet"}, {"progress", true}});
-  if (args.has("help")) return out << kHelp, 0;
-  if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the CASE file" : "expected one CASE file");
-  const int modes = (args.has("estimator") ? 1 : 0) + (args.has("all") ? 1 : 0) + (args.has("estimates") ? 1 : 0) +
-                    (args.has("fisher") ? 1 : 0);
+int run_check(const Settings& s, const std::string& file, std::ostream& out) {
+  const int modes = (s.estimator ? 1 : 0) + (s.all ? 1 : 0) + (s.estimates ? 1 : 0) + (s.fisher ? 1 : 0);
   if (modes != 1) throw UsageError("give exactly one of --estimator NAME, --all, --estimates FILE.csv or --fisher");
-  if (args.has("estimates") && args.value("estimates")->empty()) throw UsageError("--estimates needs a file name, found ''");
-  const Settings s = read_settings(args, err);
-  const std::string& file = args.operands.front();
   const Problem loaded = load_problem(file, s.memory);
   std::optional<Estimator> estimator;
-  if (args.has("estimator")) {
-    estimator = estimator_by_name(*args.value("estimator"));
+  if (s.estimator) {
+    estimator = estimator_by_name(*s.estimator);
     if (!estimator) {
       std::string list;
       for (const EstimatorInfo& i : estimator_table()) list += (list.empty() ? "" : ", ") + std::string(i.name);
-      throw UsageError("unknown estimator '" + *args.value("estimator") + "' (known: " + list + ")");
+      throw UsageError("unknown estimator '" + *s.estimator + "' (known: " + list + ")");
     }
   }
-  if (args.has("vhat-scale") && !args.has("all") &&
+  if (s.vhat_scale_given && !s.all &&
       !(estimator == Estimator::todorov_ks_baseline || estimator == Estimator::todorov_kd_baseline))
     throw UsageError("--vhat-scale applies to todorov-ks-baseline and todorov-kd-baseline (and --all) only");
-  try {
-    if (args.has("fisher")) return run_fisher(out, loaded, file, s);
+  return in_file(file, [&] {
+    if (s.fisher) return run_fisher(out, loaded, file, s);
     const Target target = make_target(loaded, file, s.options);
-    if (args.has("all")) return run_all(out, file, target, s);
+    if (s.all) return run_all(out, file, target, s);
     CheckResult r;
     if (estimator) {
-      begin_run(s, *args.value("estimator"));
+      begin_run(s, *s.estimator);
       r = target.run(*estimator);
     } else {
-      const Eigen::MatrixXd estimates = read_estimates(*args.value("estimates"), target.truth.size());
+      const Eigen::MatrixXd estimates = read_estimates(*s.estimates, target.truth.size());
       r = check_estimates(estimates, target.truth, s.options);
     }
     if (s.json) {
@@ -498,14 +443,60 @@ int run_check(const std::vector<std::string>& raw, std::ostream& out, std::ostre
       print_result(out, target, r);
     }
     return finish(r);
-  } catch (Error& e) {
-    if (e.source().empty()) e.set_source(file);
-    throw;
-  }
+  });
+}
+
+Runner declare(CLI::App& app) {
+  auto s = std::make_shared<Settings>();
+  set_help(app,
+           {"pgtruth check CASE --estimator NAME [options]", "pgtruth check CASE --all [options]",
+            "pgtruth check CASE --estimates FILE.csv [--alpha A] [--json]", "pgtruth check CASE --fisher [options]"},
+           kAbout, kNotes);
+  CheckOptions& o = s->options;
+  add_value(app, "--estimator", "NAME",
+            "reinforce, reinforce-rtg, reinforce-rtg-undiscounted, baseline-value, baseline-optimal, qvalue, advantage, "
+            "gae, td0, visitation, all-actions; LQG also dpg, pathwise and Todorov's (2025) todorov-ks, todorov-kd, "
+            "todorov-ks-baseline, todorov-kd-baseline (eqs. 42-44; not baseline-optimal)",
+            [s](const std::string& text) { s->estimator = text; });
+  add_flag(app, "--all", s->all, "every applicable estimator, as one table with relative efficiencies");
+  add_text(app, "--estimates", "FILE.csv", s->estimates, "a file name", "judge your own estimates (see above)");
+  add_flag(app, "--fisher", s->fisher,
+               "sample psi psi' at s ~ d, a ~ pi and test it against the exact Fisher matrix (finite MDPs, softmax, "
+               "gamma < 1; components are its upper triangle)");
+  add_integer(app, "--episodes", "N", o.episodes, 20, kMaxEpisodes, "episodes per estimator, 20 to 10^13 (default 20000)");
+  add_integer(app, "--max-episode-steps", "N", o.estimator.max_episode_steps, 1, 1'000'000'000'000'000,
+              "the cap on one episode's length, 1 to 10^15 (default 10^7); an episode that reaches it ends the check "
+              "(exit 2)");
+  add_integer(app, "--seed", "S", o.seed, 0, std::numeric_limits<std::int64_t>::max(),
+              "root seed, 0 to 2^63 - 1 (default 1); the result is the same for any --threads");
+  add_real(app, "--alpha", "A", o.alpha, {0.0, 1.0, true, true}, "the test's false-alarm rate, in (0, 1) (default 0.01)");
+  add_real(app, "--lambda", "L", o.estimator.lambda, {0.0, 1.0, false, false}, "GAE's lambda, in [0, 1] (default 0.95)");
+  add_value(app, "--vhat-scale", "S",
+            "the todorov-*-baseline estimators use vhat = S v, a deliberately wrong baseline when S != 1 (default 1: "
+            "the exact v); any S keeps them unbiased",
+            [s](const std::string& text) {
+              s->options.estimator.vhat_scale = read_real("--vhat-scale", text, {-INFINITY, INFINITY, true, true});
+              s->vhat_scale_given = true;
+            });
+  add_threads(app, o.threads, "sampling and the linear solves");
+  add_flag(app, "--json", s->json, "one JSON object (spec section 3)");
+  add_real(app, "--progress", "S", s->progress_interval, {0.0, 1e6, false, false},
+           "seconds between progress lines on stderr (default 10; 0: one per batch)");
+  add_flag(app, "--quiet", s->quiet, "no progress lines");
+  add_memory_limit(app, s->memory, "a problem");
+  return [s, &app](std::ostream& out, std::ostream& err) {
+    const std::vector<std::string> files = operands(app);
+    if (files.size() != 1) throw UsageError(files.empty() ? "missing the CASE file" : "expected one CASE file");
+    if (!s->quiet) {
+      s->progress = std::make_shared<ProgressReport>(err, s->progress_interval);
+      s->options.progress = [report = s->progress](long done, long total) { report->batches_done(done, total); };
+    }
+    return run_check(*s, files.front(), out);
+  };
 }
 
 }  // namespace
 
-const Command kCheckCommand{"check", "sampled estimators (or your estimates) against the exact gradient", kHelp, &run_check};
+const Command kCheckCommand{"check", "sampled estimators (or your estimates) against the exact gradient", &declare};
 
 }  // namespace pgtruth::cli

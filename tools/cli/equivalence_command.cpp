@@ -1,12 +1,15 @@
-// pgtruth equivalence FILE [--json] [--perturb EPS]
+// pgtruth equivalence FILE [--json] [--perturb EPS] [--threads T] [--memory-limit M]
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <variant>
 
-#include "cli/arguments.hpp"
 #include "cli/commands.hpp"
+#include "cli/error_source.hpp"
+#include "cli/format.hpp"
+#include "cli/help.hpp"
+#include "cli/options.hpp"
 #include "pgtruth/equivalence.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/io/problem_file.hpp"
@@ -14,9 +17,7 @@
 namespace pgtruth::cli {
 namespace {
 
-constexpr const char* kHelp =
-    "Usage: pgtruth equivalence FILE [--json] [--perturb EPS] [--memory-limit M]\n"
-    "\n"
+constexpr const char* kAbout =
     "Shows the equivalence of stochastic (S) and deterministic (D) policy gradients (Todorov 2025,\n"
     "\"Equivalence of stochastic and deterministic policy gradients\", arXiv:2505.23244), computing\n"
     "each side separately and printing every identity with its largest deviation and pass/fail.\n"
@@ -27,18 +28,18 @@ constexpr const char* kHelp =
     "               natural gradients, and Q_S - Q_D, a constant in LQG.\n"
     "  finite MDP:  Theorem 1. The D-MDP whose control is the action-probability vector (eq. 47)\n"
     "               is built and evaluated under mu(s) = pi(.|s): P_S = P_D, v_S = v_D, equal\n"
-    "               occupancies, and its deterministic policy gradient equals the stochastic one.\n"
-    "\n"
-    "Options:\n"
-    "  --json          print the identities as one JSON object\n"
-    "  --perturb EPS   scale the D side's results by (1 + EPS), EPS in [-1, 1], before comparing,\n"
-    "                  to see a check fail\n"
-    "  --memory-limit M  refuse a problem estimated to need more memory than M (default: this\n"
-    "                  machine's memory; bytes, or K, M, G, T such as 8G)\n"
-    "  --help, -h      show this help\n"
-    "\n"
+    "               occupancies, and its deterministic policy gradient equals the stochastic one.\n";
+
+constexpr const char* kNotes =
     "An identity holds when its largest absolute deviation is at most 1e-9 max(1, size of the\n"
     "quantities). Exit codes: 0 every identity holds; 1 one fails; 2 bad input.\n";
+
+struct Settings {
+  bool json = false;
+  double perturb = 0.0;
+  int threads = 0;
+  MemoryLimit memory;
+};
 
 /// Multiplies the D side by (1 + eps), for --perturb.
 void perturb(LqgPair& pair, double eps) {
@@ -61,9 +62,7 @@ void print_report(std::ostream& out, const std::string& title, const Equivalence
   for (const Identity& i : r.identities) width = std::max(width, i.name.size());
   out << "identity" << std::string(width - 8 + 2, ' ') << "largest deviation   size of sides   result\n";
   for (const Identity& i : r.identities) {
-    char numbers[64];
-    std::snprintf(numbers, sizeof numbers, "%-19.3g %-15.3g ", i.deviation, i.scale);
-    out << i.name << std::string(width - i.name.size() + 2, ' ') << numbers
+    out << column(i.name, width + 2) << column(significant(i.deviation, 3), 20) << column(significant(i.scale, 3), 16)
         << (!i.holds() ? "FAIL" : i.by_construction ? "pass (by construction)" : "pass") << "\n";
   }
   for (const std::string& note : r.notes) out << "note: " << note << "\n";
@@ -92,45 +91,56 @@ std::string report_json(const std::string& problem, const EquivalenceReport& r) 
   return j.dump(1);
 }
 
-int run_equivalence(const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const ParsedArguments args = parse_arguments(raw, {{"json"}, {"perturb", true}, {"help"}, {"memory-limit", true}});
-  if (args.has("help")) return out << kHelp, 0;
-  if (args.operands.size() != 1) throw UsageError(args.operands.empty() ? "missing the problem FILE" : "expected one problem FILE");
-  const double eps = parse_real(args, "perturb", 0.0, {-1.0, 1.0, false, false});
-  const std::string& file = args.operands.front();
-  const Problem problem = load_problem(file, parse_memory_limit(args));
+int run_equivalence(const Settings& s, const std::string& file, std::ostream& out) {
+  const Problem problem = load_problem(file, s.memory);
   EquivalenceReport report;
   std::string title, kind;
-  try {
+  in_file(file, [&] {
     if (const auto* lqg = std::get_if<LqgProblem>(&problem)) {
-      LqgPair pair = solve_both_formulations(*lqg);
-      if (eps != 0.0) perturb(pair, eps);
+      LqgSolveOptions options;
+      options.threads = s.threads;
+      LqgPair pair = solve_both_formulations(*lqg, options);
+      if (s.perturb != 0.0) perturb(pair, s.perturb);
       report = lqg_equivalence(pair);
       kind = "lqg";
       title = "Todorov (2025), section 3: stochastic and deterministic formulations of " +
               (lqg->name.empty() ? file : lqg->name + " (" + file + ")");
     } else {
       const auto& finite = std::get<FiniteProblem>(problem);
-      FinitePair pair = solve_both_formulations(finite);
-      if (eps != 0.0) perturb(pair, eps);
+      FiniteSolveOptions options;
+      options.threads = s.threads;
+      FinitePair pair = solve_both_formulations(finite, options);
+      if (s.perturb != 0.0) perturb(pair, s.perturb);
       report = finite_equivalence(finite, pair);
       kind = "finite";
       title = "Todorov (2025), Theorem 1: the D-MDP of " + (finite.name.empty() ? file : finite.name + " (" + file + ")") +
               ", control = action-probability vector";
     }
-  } catch (Error& e) {
-    e.set_source(file);
-    throw;
-  }
-  if (eps != 0.0) title += "\n(the D side is perturbed by a factor 1 + " + std::to_string(eps) + ")";
-  if (args.has("json")) out << report_json(kind, report) << "\n";
+  });
+  if (s.perturb != 0.0) title += "\n(the D side is perturbed by a factor 1 + " + fixed(s.perturb, 6) + ")";
+  if (s.json) out << report_json(kind, report) << "\n";
   else print_report(out, title, report);
   return report.all_hold() ? 0 : 1;
 }
 
+Runner declare(CLI::App& app) {
+  auto s = std::make_shared<Settings>();
+  set_help(app, {"pgtruth equivalence FILE [--json] [--perturb EPS] [--threads T] [--memory-limit M]"}, kAbout, kNotes);
+  add_flag(app, "--json", s->json, "print the identities as one JSON object");
+  add_real(app, "--perturb", "EPS", s->perturb, {-1.0, 1.0, false, false},
+           "scale the D side's results by (1 + EPS), EPS in [-1, 1], before comparing, to see a check fail");
+  add_threads(app, s->threads, "the linear solves");
+  add_memory_limit(app, s->memory, "a problem");
+  return [s, &app](std::ostream& out, std::ostream&) {
+    const std::vector<std::string> files = operands(app);
+    if (files.size() != 1) throw UsageError(files.empty() ? "missing the problem FILE" : "expected one problem FILE");
+    return run_equivalence(*s, files.front(), out);
+  };
+}
+
 }  // namespace
 
-const Command kEquivalenceCommand{"equivalence", "stochastic vs deterministic policy gradients (Todorov 2025)", kHelp,
-                                  &run_equivalence};
+const Command kEquivalenceCommand{"equivalence", "stochastic vs deterministic policy gradients (Todorov 2025)",
+                                  &declare};
 
 }  // namespace pgtruth::cli

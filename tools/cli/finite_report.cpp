@@ -1,8 +1,9 @@
 #include "cli/finite_report.hpp"
 
+#include "cli/format.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <numeric>
 #include <vector>
@@ -12,16 +13,9 @@ namespace {
 
 constexpr Index kMaxActionColumns = 4;
 
-std::string num(double x) {
-  if (std::isnan(x)) return "undefined";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", x == 0.0 ? 0.0 : x);  // no "-0"
-  return buf;
-}
+std::string num(double x) { return std::isnan(x) ? "undefined" : significant(unsigned_zero(x), 10); }
 
-std::string pad(const std::string& s, std::size_t width) {
-  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
-}
+std::string pad(const std::string& s, std::size_t width) { return column(s, width); }
 
 }  // namespace
 

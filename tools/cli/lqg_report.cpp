@@ -1,22 +1,13 @@
 #include "cli/lqg_report.hpp"
 
-#include <cmath>
-#include <cstdio>
+#include "cli/format.hpp"
 
 namespace pgtruth::cli {
 namespace {
 
-std::string num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", x == 0.0 ? 0.0 : x);
-  return buf;
-}
+std::string num(double x) { return significant(unsigned_zero(x), 10); }
 
-std::string bound(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2g", x);
-  return buf;
-}
+std::string bound(double x) { return significant(x, 2); }
 
 constexpr Eigen::Index kMaxShown = 8;  // larger matrices: see --json
 

@@ -1,8 +1,9 @@
 #include "cli/progress.hpp"
 
+#include "cli/format.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
 #include <system_error>
 
@@ -11,13 +12,11 @@ namespace {
 
 /// "45 s", "12 min 5 s", "3 h 20 min", "4.2 days".
 std::string duration_text(double seconds) {
-  char buf[48];
-  if (seconds < 10) std::snprintf(buf, sizeof buf, "%.1f s", seconds);
-  else if (seconds < 60) std::snprintf(buf, sizeof buf, "%.0f s", seconds);
-  else if (seconds < 3600) std::snprintf(buf, sizeof buf, "%.0f min %.0f s", std::floor(seconds / 60), std::fmod(seconds, 60));
-  else if (seconds < 86400) std::snprintf(buf, sizeof buf, "%.0f h %.0f min", std::floor(seconds / 3600), std::fmod(seconds, 3600) / 60);
-  else std::snprintf(buf, sizeof buf, "%.1f days", seconds / 86400);
-  return buf;
+  if (seconds < 10) return fixed(seconds, 1) + " s";
+  if (seconds < 60) return fixed(seconds, 0) + " s";
+  if (seconds < 3600) return fixed(std::floor(seconds / 60), 0) + " min " + fixed(std::fmod(seconds, 60), 0) + " s";
+  if (seconds < 86400) return fixed(std::floor(seconds / 3600), 0) + " h " + fixed(std::fmod(seconds, 3600) / 60, 0) + " min";
+  return fixed(seconds / 86400, 1) + " days";
 }
 
 /// The wall-clock time `seconds` from now, in UTC: "2026-12-07 04:31:07 UTC".
@@ -32,11 +31,7 @@ std::string clock_time_in(double seconds) {
   return buf;
 }
 
-std::string number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", x);
-  return buf;
-}
+std::string number(double x) { return significant(x, 3); }
 
 }  // namespace
 

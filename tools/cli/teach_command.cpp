@@ -2,12 +2,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "cli/arguments.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
+#include "cli/help.hpp"
+#include "cli/options.hpp"
 #include "teach/page.hpp"
 
 #ifndef PGTRUTH_SOURCE_DIR
@@ -19,31 +23,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kHelp =
-    "Usage: pgtruth teach TOPIC --out DIR [options]\n"
-    "       pgtruth teach all --out DIR [options]\n"
-    "       pgtruth teach --list\n"
-    "\n"
+constexpr const char* kAbout =
     "Writes a teaching page: DIR/TOPIC.md (Markdown), DIR/TOPIC.json (the data behind every table\n"
     "and figure) and its figures DIR/TOPIC*.png and .svg, drawn by tools/teach_figures.py with\n"
-    "matplotlib. `all` writes every topic and DIR/index.md linking them.\n"
-    "\n"
-    "Options:\n"
-    "  --out DIR        where to write (created if missing)\n"
-    "  --seed S         root seed of every sampled number (default 1)\n"
-    "  --threads T      worker threads for sampling, 1 to 256 (default: every core; results do not\n"
-    "                   depend on it)\n"
-    "  --memory-limit M refuse a case estimated to need more memory than M (default: this machine's\n"
-    "                   memory; bytes, or K, M, G, T such as 8G)\n"
-    "  --cases DIR      the shipped problem files (default: the source tree's cases/)\n"
-    "  --no-figures     write the pages and data only\n"
-    "  --list           list the topics\n"
-    "  --help, -h       show this help\n"
-    "\n"
+    "matplotlib. `all` writes every topic and DIR/index.md linking them.\n";
+
+constexpr const char* kNotes =
     "Figures run $PGTRUTH_PYTHON (default /usr/bin/python3, which sees Debian's python3-matplotlib)\n"
     "on $PGTRUTH_FIGURE_SCRIPT (default tools/teach_figures.py of the source tree).\n"
     "Exit codes: 0 written; 2 bad usage or unwritable DIR; 3 the figures could not be drawn (the\n"
     "pages and data are written).\n";
+
+struct Settings {
+  teach::TeachOptions options;
+  std::optional<std::string> out;  ///< --out DIR
+  std::optional<std::string> cases;
+  bool no_figures = false;
+  bool list = false;
+};
 
 std::string quoted(const std::string& s) {  // for /bin/sh
   std::string q = "'";
@@ -68,31 +65,23 @@ std::string figure_script() {
   return std::string(PGTRUTH_SOURCE_DIR) + "/tools/teach_figures.py";
 }
 
-int run_teach(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const ParsedArguments args = parse_arguments(
-      raw, {{"out", true}, {"seed", true}, {"threads", true}, {"cases", true}, {"no-figures"}, {"list"}, {"help"},
-            {"memory-limit", true}});
-  if (args.has("help")) return out << kHelp, kExitOk;
+int run_teach(const Settings& s, const std::vector<std::string>& names, std::ostream& out, std::ostream& err) {
   const auto& topics = teach::topics();
-  if (args.has("list")) {
+  if (s.list) {
     for (const teach::Topic& t : topics) out << t.slug << std::string(30 - std::string(t.slug).size(), ' ') << t.summary << "\n";
     return kExitOk;
   }
-  if (args.operands.size() != 1) throw UsageError("give one TOPIC (or all); 'pgtruth teach --list' lists them");
-  if (!args.has("out")) throw UsageError("--out DIR is required");
-  const std::string& name = args.operands.front();
+  if (names.size() != 1) throw UsageError("give one TOPIC (or all); 'pgtruth teach --list' lists them");
+  if (!s.out) throw UsageError("--out DIR is required");
+  const std::string& name = names.front();
   std::vector<const teach::Topic*> chosen;
   for (const teach::Topic& t : topics)
     if (name == "all" || name == t.slug) chosen.push_back(&t);
   if (chosen.empty()) throw UsageError("unknown topic '" + name + "'; 'pgtruth teach --list' lists them");
 
-  teach::TeachOptions options;
-  options.seed = static_cast<std::uint64_t>(parse_long(args, "seed", 1, 0));
-  options.threads = parse_threads(args);
-  options.memory = parse_memory_limit(args);
-  options.cases = args.has("cases") ? fs::path(*args.value("cases")) : fs::path(PGTRUTH_SOURCE_DIR) / "cases";
-  const fs::path dir = *args.value("out");
-  if (dir.empty()) throw UsageError("--out needs a directory, found ''");
+  teach::TeachOptions options = s.options;
+  options.cases = s.cases ? fs::path(*s.cases) : fs::path(PGTRUTH_SOURCE_DIR) / "cases";
+  const fs::path dir = *s.out;
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (!fs::is_directory(dir)) throw UsageError("cannot create the directory " + dir.string());
@@ -110,7 +99,7 @@ int run_teach(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   }
   if (name == "all") write_file(dir / "index.md", index), out << "wrote " << (dir / "index.md").string() << "\n";
 
-  if (args.has("no-figures")) return kExitOk;
+  if (s.no_figures) return kExitOk;
   std::string command = quoted(python()) + " " + quoted(figure_script());
   for (const std::string& f : data_files) command += " " + quoted(f);
   out.flush();
@@ -122,9 +111,24 @@ int run_teach(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   return kExitOk;
 }
 
+Runner declare(CLI::App& app) {
+  auto s = std::make_shared<Settings>();
+  set_help(app, {"pgtruth teach TOPIC --out DIR [options]", "pgtruth teach all --out DIR [options]", "pgtruth teach --list"},
+           kAbout, kNotes);
+  add_text(app, "--out", "DIR", s->out, "a directory", "where to write (created if missing)");
+  add_integer(app, "--seed", "S", s->options.seed, 0, std::numeric_limits<std::int64_t>::max(),
+              "root seed of every sampled number (default 1)");
+  add_threads(app, s->options.threads, "sampling and the linear solves");
+  add_memory_limit(app, s->options.memory, "a case");
+  add_value(app, "--cases", "DIR", "the shipped problem files (default: the source tree's cases/)",
+            [s](const std::string& text) { s->cases = text; });
+  add_flag(app, "--no-figures", s->no_figures, "write the pages and data only");
+  add_flag(app, "--list", s->list, "list the topics");
+  return [s, &app](std::ostream& out, std::ostream& err) { return run_teach(*s, operands(app), out, err); };
+}
+
 }  // namespace
 
-const Command kTeachCommand = {"teach", "write teaching pages: tables and figures of the theorems at work", kHelp,
-                               run_teach};
+const Command kTeachCommand = {"teach", "write teaching pages: tables and figures of the theorems at work", &declare};
 
 }  // namespace pgtruth::cli

@@ -1,8 +1,9 @@
 #include "teach/page.hpp"
 
-#include <cstdio>
 #include <utility>
 
+#include "cli/error_source.hpp"
+#include "cli/format.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth::teach {
@@ -37,11 +38,7 @@ const std::vector<Topic>& topics() {
   return list;
 }
 
-std::string cell(double x, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-  return buf;
-}
+std::string cell(double x, int digits) { return cli::significant(x, digits); }
 
 std::string markdown_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::string t = "|";
@@ -67,6 +64,18 @@ CheckOptions check_options(const TeachOptions& options, long episodes) {
   return check;
 }
 
+FiniteSolveOptions finite_solve_options(const TeachOptions& options) {
+  FiniteSolveOptions solve;
+  solve.threads = options.threads;
+  return solve;
+}
+
+LqgSolveOptions lqg_solve_options(const TeachOptions& options) {
+  LqgSolveOptions solve;
+  solve.threads = options.threads;
+  return solve;
+}
+
 namespace {
 
 /// The problem in cases/FILE, which must be of kind T ("finite" or "LQG" in the message).
@@ -74,9 +83,8 @@ template <typename T>
 T shipped_case(const TeachOptions& options, const std::string& file, const char* kind) {
   Problem p = load_problem(options.cases / file, options.memory);
   if (!std::holds_alternative<T>(p)) {
-    InputError e("/problem", std::string("pgtruth teach expects ") + kind + " problem here");
-    e.set_source((options.cases / file).string());
-    throw e;
+    cli::throw_in_file((options.cases / file).string(),
+                       InputError("/problem", std::string("pgtruth teach expects ") + kind + " problem here"));
   }
   return std::get<T>(std::move(p));
 }

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "pgtruth/sampling/check.hpp"
+#include "pgtruth/finite/solver.hpp"
 #include "pgtruth/io/problem_file.hpp"
+#include "pgtruth/lqg/solver.hpp"
+#include "pgtruth/sampling/check.hpp"
 
 namespace pgtruth::teach {
 
@@ -57,6 +59,9 @@ std::string markdown_table(const std::vector<std::string>& header, const std::ve
 nlohmann::json to_json(const Eigen::VectorXd& x);
 /// The sampling settings every topic's checks share: `episodes` draws, the page's seed and threads.
 CheckOptions check_options(const TeachOptions& options, long episodes);
+/// The settings of the topics' exact solves: the page's threads.
+FiniteSolveOptions finite_solve_options(const TeachOptions& options);
+LqgSolveOptions lqg_solve_options(const TeachOptions& options);
 /// A shipped finite problem, by file name (throws pgtruth::Error when it cannot be read).
 FiniteProblem finite_case(const TeachOptions& options, const std::string& file);
 LqgProblem lqg_case(const TeachOptions& options, const std::string& file);

@@ -36,7 +36,7 @@ void add_todorov_learning_rule(Page& page, const TeachOptions& options) {
   std::vector<std::vector<std::string>> rows;
   for (const std::string& file : files) {
     const LqgProblem problem = lqg_case(options, file);
-    LqgSolveOptions no_optimum;
+    LqgSolveOptions no_optimum = lqg_solve_options(options);
     no_optimum.compute_optimal = false;
     const LqgSolution solution = solve(problem, no_optimum);
     const bool stochastic = problem.formulation == Formulation::stochastic;

@@ -79,7 +79,7 @@ Page discount_bias(const TeachOptions& options) {
   for (const double gamma : gammas) {
     FiniteProblem problem = finite_case(options, file);
     problem.mdp.gamma = gamma;
-    const FiniteSolution solution = solve(problem.mdp, problem.policy);
+    const FiniteSolution solution = solve(problem.mdp, problem.policy, finite_solve_options(options));
     const Eigen::VectorXd expected = undiscounted_estimator_mean(problem, solution.policy);
     CheckOptions check = check_options(options, episodes);
     const SparseEstimateSampler sampler =

@@ -11,7 +11,8 @@ void add_report(Page& page, const std::string& key, const std::string& heading, 
   std::vector<std::vector<std::string>> rows;
   nlohmann::json table = nlohmann::json::array();
   for (const Identity& id : report.identities) {
-    rows.push_back({id.name, id.source, cell(id.deviation, 2), cell(id.scale, 3), !id.holds() ? "FAILS" : id.by_construction ? "holds (by construction)" : "holds"});
+    const char* verdict = !id.holds() ? "FAILS" : id.by_construction ? "holds (by construction)" : "holds";
+    rows.push_back({id.name, id.source, cell(id.deviation, 2), cell(id.scale, 3), verdict});
     table.push_back({{"identity", id.name},
                      {"source", id.source},
                      {"deviation", id.deviation},
@@ -46,10 +47,10 @@ Page stochastic_vs_deterministic(const TeachOptions& options) {
       "absolute difference, at rounding level when the identity holds.\n\n";
   const LqgProblem lqg = lqg_case(options, lqg_file);
   add_report(page, "lqg", "LQG: " + lqg.name + " (`cases/" + lqg_file + "`)",
-             lqg_equivalence(solve_both_formulations(lqg)));
+             lqg_equivalence(solve_both_formulations(lqg, lqg_solve_options(options))));
   const FiniteProblem finite = finite_case(options, finite_file);
   add_report(page, "finite", "Theorem 1: " + finite.name + " (`cases/" + finite_file + "`)",
-             finite_equivalence(finite, solve_both_formulations(finite)));
+             finite_equivalence(finite, solve_both_formulations(finite, finite_solve_options(options))));
   page.markdown +=
       "The practical reading (Todorov 2025, §5): since the state values and gradients agree, a critic "
       "can approximate v rather than q, whichever form of the policy is used.\n\n";

@@ -40,7 +40,7 @@ Page valid_weights(const TeachOptions& options) {
   for (const Weight& w : weights) labels.push_back(estimator_name(w.estimator));
   for (const auto& [file, label] : cases) {
     const FiniteProblem problem = finite_case(options, file);
-    const FiniteSolution solution = solve(problem.mdp, problem.policy);
+    const FiniteSolution solution = solve(problem.mdp, problem.policy, finite_solve_options(options));
     CheckOptions check = check_options(options, episodes);
     std::vector<std::vector<std::string>> rows;
     nlohmann::json table = nlohmann::json::array();

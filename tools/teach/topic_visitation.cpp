@@ -30,7 +30,7 @@ Page visitation(const TeachOptions& options) {
   const std::string file = "slippery-gridworld.json";
   const FiniteProblem problem = finite_case(options, file);
   const FiniteMdp& mdp = problem.mdp;
-  const FiniteSolution solution = solve(mdp, problem.policy);
+  const FiniteSolution solution = solve(mdp, problem.policy, finite_solve_options(options));
 
   Eigen::VectorXd counts = Eigen::VectorXd::Zero(mdp.num_states());
   for (long c = 0; c < chunks; ++c) {

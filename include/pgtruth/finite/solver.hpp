@@ -55,6 +55,7 @@ struct FiniteSolveOptions {
   /// double-double converges while condition x eps is well below 1.
   double max_condition = 1e14;
   double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this
+  int threads = 0;  ///< 0: every core; 1: no helper thread
 
   /// Throws std::invalid_argument naming the bad option.
   void validate() const;

@@ -101,6 +101,7 @@ struct LqgSolveOptions {
   /// to max_relative_error_double.
   Eigen::Index extended_double_double_max_n = 160;
   double max_relative_error_double = 1e-2;
+  int threads = 0;  ///< 0: every core; 1: no helper thread
   void validate() const;
 };
 
