@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/finite_report.hpp"
 #include "cli/lqg_report.hpp"
+#include "cli/petsc_engine.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite/solver.hpp"
 #include "pgtruth/lqg/solver.hpp"
@@ -19,6 +20,7 @@ namespace {
 
 constexpr const char* kHelp =
     "Usage: pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S] [--memory-limit M]\n"
+    "       [mpirun -n K] pgtruth solve FILE --engine petsc [--vectors F] [--json] [--keys K1,...]\n"
     "\n"
     "Computes the exact quantities of the problem in FILE: J, the policy gradient (adjoint of\n"
     "the Bellman linear system), v, q, the advantage, the occupancy and visitation, the Fisher\n"
@@ -33,6 +35,11 @@ constexpr const char* kHelp =
     "                  certified)\n"
     "  --memory-limit M  refuse a problem estimated to need more memory than M (default: this\n"
     "                  machine's memory; bytes, or K, M, G, T such as 8G)\n"
+    "  --engine E      embedded (default) or petsc: finite MDPs on PETSc and MPI, launched as\n"
+    "                  mpirun -n K pgtruth solve FILE --engine petsc (docs/petsc.md); PETSc options\n"
+    "                  such as -ksp_type and -pc_type come from PETSC_OPTIONS\n"
+    "  --vectors F     with --engine petsc: write v, the occupancy and the gradient to the file F\n"
+    "                  in parallel (PETSc's binary format, docs/petsc.md)\n"
     "  --help, -h      show this help\n"
     "\n"
     "Keys for finite MDPs: problem, states, actions, sense, J, v, q, advantage, policy,\n"
@@ -82,14 +89,16 @@ int run_lqg(const ParsedArguments& args, const LqgProblem& problem, const std::s
 }
 
 int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const ParsedArguments args = parse_arguments(
-      raw, {{"json"}, {"keys", true}, {"rows", true}, {"solver", true}, {"help"}, {"memory-limit", true}});
+  std::vector<OptionSpec> specs = {{"json"}, {"keys", true}, {"rows", true}, {"solver", true}, {"help"}, {"memory-limit", true}};
+  specs.insert(specs.end(), kPetscEngineOptions.begin(), kPetscEngineOptions.end());
+  const ParsedArguments args = parse_arguments(raw, specs);
   if (args.has("help")) return out << kHelp, 0;
   if (args.operands.empty()) throw UsageError("missing the problem FILE");
   if (args.operands.size() > 1) throw UsageError("expected one problem FILE, found " + std::to_string(args.operands.size()));
   const Index rows = parse_integer(args, "rows", 20, 1);
   const MemoryLimit memory = parse_memory_limit(args);
   const std::string& file = args.operands.front();
+  if (wants_petsc_engine(args)) return run_petsc_engine(args, file, out, err);
 
   const Problem problem = load_problem(file, memory);
   if (const auto* lqg = std::get_if<LqgProblem>(&problem)) return run_lqg(args, *lqg, file, out, err);
