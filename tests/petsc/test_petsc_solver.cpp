@@ -6,6 +6,8 @@
 #include <mpi.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -191,4 +193,31 @@ TEST_CASE("petsc: ill-posed problems end every rank with the embedded path's ref
   const std::string inaccurate = message_of([&] { solve_petsc(case_path("gridworld-100x100.json"), strict); });
   CHECK(inaccurate.find("the Bellman solve is inaccurate (relative residuals") != std::string::npos);
   CHECK(inaccurate.find("exceed 1e-30)") != std::string::npos);
+}
+
+TEST_CASE("petsc: the vectors file holds v, the occupancy and the gradient in PETSc's binary layout") {
+  // The layout of docs/petsc.md, read here as its Python reader reads it: for each vector a
+  // big-endian int32 class id 1211214 and length n, then n big-endian doubles.
+  PetscSolveOptions options = gathered();
+  options.vectors_file = std::string(PGTRUTH_PETSC_TEST_DIR) + "/petsc-vectors.bin";
+  const PetscSolution p = solve_petsc(case_path("gridworld-100x100.json"), options);
+  if (rank() != 0) return;
+  std::ifstream in(options.vectors_file, std::ios::binary);
+  const auto big_endian = [&](int bytes) {
+    std::uint64_t x = 0;
+    for (int i = 0; i < bytes; ++i) x = (x << 8) | static_cast<unsigned char>(in.get());
+    return x;
+  };
+  for (const Eigen::VectorXd* expected : {&p.v, &p.occupancy, &p.gradient}) {
+    REQUIRE(big_endian(4) == 1211214u);
+    REQUIRE(static_cast<Eigen::Index>(big_endian(4)) == expected->size());
+    for (Eigen::Index i = 0; i < expected->size(); ++i) {
+      const std::uint64_t bits = big_endian(8);
+      double x = 0;
+      std::memcpy(&x, &bits, sizeof x);
+      REQUIRE(x == (*expected)(i));
+    }
+  }
+  in.peek();
+  CHECK(in.eof());
 }
