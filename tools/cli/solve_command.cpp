@@ -12,6 +12,7 @@
 #include "cli/help.hpp"
 #include "cli/lqg_report.hpp"
 #include "cli/options.hpp"
+#include "cli/petsc_engine.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite/solver.hpp"
 #include "pgtruth/lqg/solver.hpp"
@@ -42,8 +43,11 @@ struct Settings {
   std::optional<std::string> keys;  ///< --keys as given
   Index rows = 20;
   LinearSolver solver = LinearSolver::automatic;
+  bool solver_given = false;
   int threads = 0;
   MemoryLimit memory;
+  bool petsc = false;                  ///< --engine petsc
+  std::optional<std::string> vectors;  ///< --vectors FILE (PETSc engine)
 };
 
 /// The keys of --keys, checked against `known`; `why_not(key)` says why a key cannot be printed.
@@ -79,6 +83,8 @@ int run_lqg(const Settings& s, const LqgProblem& problem, const std::string& fil
 }
 
 int run_solve(const Settings& s, const std::string& file, std::ostream& out, std::ostream& err) {
+  if (s.vectors && !s.petsc) throw UsageError("--vectors needs --engine petsc");
+  if (s.petsc) return run_petsc_engine({s.json, s.keys, s.solver_given, s.vectors, s.memory}, file, out, err);
   const Problem problem = load_problem(file, s.memory);
   if (const auto* lqg = std::get_if<LqgProblem>(&problem)) return run_lqg(s, *lqg, file, out, err);
   const auto& finite = std::get<FiniteProblem>(problem);
@@ -114,7 +120,8 @@ int run_solve(const Settings& s, const std::string& file, std::ostream& out, std
 
 Runner declare(CLI::App& app) {
   auto s = std::make_shared<Settings>();
-  set_help(app, {"pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S] [--threads T] [--memory-limit M]"},
+  set_help(app, {"pgtruth solve FILE [--json] [--keys K1,K2,...] [--rows N] [--solver S] [--threads T] [--memory-limit M]",
+                 "[mpirun -n K] pgtruth solve FILE --engine petsc [--vectors F] [--json] [--keys K1,...]"},
            kAbout, kNotes);
   add_flag(app, "--json", s->json, "print one JSON object with the keys of docs/file-format.md");
   add_value(app, "--keys", "K1,K2", "print only these keys as JSON (implies --json), e.g. --keys J,gradient",
@@ -125,11 +132,24 @@ Runner declare(CLI::App& app) {
             "finite MDPs: auto (default: sparse LU up to 5000 non-terminal states and for gamma = 1, else multigrid "
             "BiCGSTAB), direct, or iterative (residuals certified)",
             [s](const std::string& text) {
+              s->solver_given = true;
               if (text == "auto") s->solver = LinearSolver::automatic;
               else if (text == "direct") s->solver = LinearSolver::direct;
               else if (text == "iterative") s->solver = LinearSolver::iterative;
               else throw UsageError("--solver must be auto, direct or iterative, found '" + text + "'");
             });
+  add_value(app, "--engine", "E",
+            "embedded (default) or petsc: finite MDPs on PETSc and MPI, launched as mpirun -n K pgtruth solve FILE "
+            "--engine petsc (docs/petsc.md); PETSc options such as -ksp_type and -pc_type come from PETSC_OPTIONS",
+            [s](const std::string& text) {
+              if (text != "embedded" && text != "petsc")
+                throw UsageError("--engine must be embedded or petsc, found '" + text + "'");
+              s->petsc = text == "petsc";
+            });
+  add_value(app, "--vectors", "F",
+            "with --engine petsc: write v, the occupancy and the gradient to the file F in parallel (PETSc's binary "
+            "format, docs/petsc.md)",
+            [s](const std::string& text) { s->vectors = text; });
   add_threads(app, s->threads, "the linear solves");
   add_memory_limit(app, s->memory, "a problem");
   return [s, &app](std::ostream& out, std::ostream& err) {
