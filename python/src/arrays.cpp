@@ -47,11 +47,6 @@ Eigen::VectorXd to_vector(const py::array_t<double, py::array::c_style>& a) {
   return Eigen::Map<const Eigen::VectorXd>(a.data(), a.size());
 }
 
-Eigen::MatrixXd to_matrix(const py::array_t<double, py::array::c_style>& a) {
-  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  return Eigen::Map<const RowMajor>(a.data(), a.shape(0), a.shape(1));
-}
-
 py::array_t<double> to_numpy(const Eigen::VectorXd& v) {
   py::array_t<double> out(v.size());
   Eigen::Map<Eigen::VectorXd>(out.mutable_data(), v.size()) = v;

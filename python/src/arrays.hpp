@@ -22,8 +22,6 @@ py::array_t<double, py::array::c_style> real_array(py::handle value, const std::
 std::string shape_text(const std::vector<py::ssize_t>& shape);
 
 Eigen::VectorXd to_vector(const py::array_t<double, py::array::c_style>& a);
-/// A row-major (C order) 2-D array as an Eigen matrix.
-Eigen::MatrixXd to_matrix(const py::array_t<double, py::array::c_style>& a);
 
 py::array_t<double> to_numpy(const Eigen::VectorXd& v);
 /// A matrix as a C-order 2-D array of the same shape.

@@ -201,7 +201,7 @@ void bind_check(py::module_& m) {
     CheckResult r;
     {
       py::gil_scoped_release release;
-      r = check_estimates(to_matrix(x), to_vector(mu), options);
+      r = check_estimates(Eigen::Map<const EstimateRows>(x.data(), x.shape(0), x.shape(1)), to_vector(mu), options);
     }
     return report_dict(r);
   }, py::arg("estimates"), py::arg("truth"), py::arg("alpha") = 0.01,
