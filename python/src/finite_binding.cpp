@@ -7,6 +7,7 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "finite_from_arrays.hpp"
+#include "io/format.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite/solver.hpp"
 #include "pgtruth/finite/structure.hpp"
@@ -32,10 +33,11 @@ void check_direct_rows(const Eigen::VectorXd& theta, Index A, const std::string&
   for (Index k = 0; k < theta.size() / A; ++k) {
     for (Index a = 0; a < A; ++a)
       if (theta(k * A + a) < 0.0)
-        throw InputError(name + "[" + std::to_string(k) + ", " + std::to_string(a) + "]", "a probability must not be negative");
+        throw InputError(name + "[" + std::to_string(k) + ", " + std::to_string(a) + "]",
+                         "a probability must not be negative, found " + detail::format_number(theta(k * A + a), 15));
     const double sum = theta.segment(k * A, A).sum();
     if (std::abs(sum - 1.0) > 1e-9)
-      throw InputError(name + "[" + std::to_string(k) + "]", "probabilities sum to " + std::to_string(sum) + ", expected 1");
+      throw InputError(name + "[" + std::to_string(k) + "]", "probabilities sum to " + detail::format_number(sum, 15) + ", expected 1");
   }
 }
 

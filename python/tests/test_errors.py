@@ -63,7 +63,9 @@ def test_dict_errors_name_the_pointer():
     (dict(features=np.zeros((2, 2))), r"^features: expected 3 dimensions"),
     (dict(policy="greedy"), r'^policy: unknown policy type "greedy"'),
     (dict(policy="direct"), r"^theta: a direct policy needs theta"),
-    (dict(policy="direct", theta=[[0.5, 0.6], [0.5, 0.5]]), r"^theta\[0\]: probabilities sum to"),
+    (dict(policy="direct", theta=[[0.5, 0.6], [0.5, 0.5]]), r"^theta\[0\]: probabilities sum to 1.1, expected 1$"),
+    (dict(policy="direct", theta=[[1.5, -0.5], [0.5, 0.5]]), r"^theta\[0, 1\]: a probability must not be negative, found -0.5$"),
+    (dict(R=[[1.0, 2.0], [3.0]]), r"^R: expected an array of real numbers, found list$"),
 ])
 def test_malformed_arrays_name_the_argument(changes, message):
     with pytest.raises(pgtruth.InputError, match=message):
