@@ -190,7 +190,8 @@ CheckResult run_check(const std::string& name, const EstimateSampler& sample, co
       truth, options);
 }
 
-CheckResult check_estimates(const Eigen::MatrixXd& estimates, const Eigen::VectorXd& truth, const CheckOptions& options) {
+CheckResult check_estimates(const Eigen::Ref<const EstimateRows>& estimates, const Eigen::VectorXd& truth,
+                            const CheckOptions& options) {
   require_finite_truth("estimates", truth);
   const long n = static_cast<long>(estimates.rows());
   for (long i = 0; i < n; ++i)

@@ -269,7 +269,7 @@ Cell parse_cell(const std::string& text) {
 /// number) is a header; every other row must hold `dim` finite numbers, or the line is named.
 /// Directories, devices, NUL bytes and lines over max_line_length are refused, so memory stays
 /// bounded by the file's size whatever it holds.
-Eigen::MatrixXd read_estimates(const std::string& file, Eigen::Index dim) {
+EstimateRows read_estimates(const std::string& file, Eigen::Index dim) {
   const auto fail = [&](long line, const std::string& message) {
     throw_in_file(file, InputError(line ? "line " + std::to_string(line) : "", message));
   };
@@ -320,7 +320,7 @@ Eigen::MatrixXd read_estimates(const std::string& file, Eigen::Index dim) {
   }
   if (in.bad()) fail(0, std::string("cannot read the file: ") + std::strerror(errno));
   if (rows < 2) fail(0, "expected at least 2 estimates (rows), found " + std::to_string(rows));
-  return Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(values.data(), rows, dim);
+  return Eigen::Map<EstimateRows>(values.data(), rows, dim);
 }
 
 int run_all(std::ostream& out, const std::string& file, const Target& target, const Settings& s) {
@@ -433,7 +433,7 @@ int run_check(const Settings& s, const std::string& file, std::ostream& out) {
       begin_run(s, *s.estimator);
       r = target.run(*estimator);
     } else {
-      const Eigen::MatrixXd estimates = read_estimates(*s.estimates, target.truth.size());
+      const EstimateRows estimates = read_estimates(*s.estimates, target.truth.size());
       r = check_estimates(estimates, target.truth, s.options);
     }
     if (s.json) {

@@ -1,0 +1,65 @@
+"""The Python package's costs (docs/benchmarks.md, "Python"), not a test:
+
+  * a solve from Python against the C++ solve it wraps (FiniteSolution::summary.seconds, the
+    wall time of pgtruth::solve in the same call) on the 10^5- and 10^6-state gridworlds;
+  * pgtruth.check on 10^6 estimates of 100 parameters against NumPy's mean of them.
+
+    PYTHONPATH=build/python python3 bench/python_bench.py [--repeats 3] [--skip-million]
+"""
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import pgtruth
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gridworld(width, height):
+    return pgtruth.from_dict({"problem": "finite", "gamma": 1, "policy": {"type": "softmax", "theta": 0},
+                              "generator": {"type": "gridworld", "width": width, "height": height, "slip": 0.1}})
+
+
+def bench_solve(name, problem, repeats):
+    ratios, walls, cores = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        s = problem.solve(fisher=False)
+        wall = time.perf_counter() - t0
+        walls.append(wall), cores.append(s.solver["seconds"]), ratios.append(wall / s.solver["seconds"])
+    print(f"{name}: Python solve {statistics.median(walls):.3f} s, C++ solve {statistics.median(cores):.3f} s, "
+          f"ratio {statistics.median(ratios):.3f} (median of {repeats}; {s.solver['method']})")
+
+
+def bench_check(repeats):
+    rng = np.random.default_rng(1)
+    estimates = rng.standard_normal((1_000_000, 100))
+    truth = np.zeros(100)
+    means, checks = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        estimates.mean(axis=0)
+        means.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        report = pgtruth.check(estimates, truth)
+        checks.append(time.perf_counter() - t0)
+    print(f"check of 10^6 x 100 estimates: {statistics.median(checks):.3f} s; NumPy mean {statistics.median(means):.3f} s; "
+          f"ratio {statistics.median(checks) / statistics.median(means):.1f} (median of {repeats}; verdict {report.verdict})")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-million", action="store_true")
+    args = parser.parse_args()
+    bench_solve("gridworld 316 x 316 (99 856 states)", gridworld(316, 316), args.repeats)
+    if not args.skip_million:
+        bench_solve("gridworld 1000 x 1000 (10^6 states)", pgtruth.load(ROOT / "cases" / "gridworld-1000x1000.json"), args.repeats)
+    bench_check(args.repeats)
+
+
+if __name__ == "__main__":
+    main()
