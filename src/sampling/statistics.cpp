@@ -292,6 +292,26 @@ bool agrees_exactly(const PowerSums::Moments& m, double scale) {
   return std::sqrt(m.mean_square) <= s;
 }
 
+/// Whether a statistic's values deviate from the truth by no more than rounding of estimates of
+/// size `estimate_scale` (kRoundingLevel).
+bool at_rounding_level(const PowerSums::Moments& m, double estimate_scale) {
+  return std::sqrt(m.mean_square) <= std::ldexp(kRoundingLevel * estimate_scale, -m.exponent);
+}
+
+/// The estimates' size: |truth| plus the RMS over estimates of |x − truth|, from the coordinates.
+double estimate_scale(const EstimateMoments& moments, long n) {
+  long double sum = 0.0L;
+  for (Eigen::Index j = 0; j < moments.dim(); ++j) {
+    const PowerSums::Moments m = moments.coordinate_sums().moments(j, n, moments.added(j), -moments.truth()(j));
+    sum += std::ldexp(static_cast<long double>(m.mean_square), 2 * m.exponent);
+  }
+  const long double rms = std::sqrt(sum);
+  const double truth = moments.truth().size() ? moments.truth().stableNorm() : 0.0;
+  return truth + (rms > static_cast<long double>(std::numeric_limits<double>::max())
+                      ? std::numeric_limits<double>::infinity()
+                      : static_cast<double>(rms));
+}
+
 }  // namespace
 
 MeanTest test_mean(const EstimateMoments& moments, double alpha) {
@@ -310,6 +330,7 @@ MeanTest test_mean(const EstimateMoments& moments, double alpha) {
     return boost::math::quantile(boost::math::complement(T, level / 2.0));
   };
   const double truth_scale = mu.size() ? mu.stableNorm() : 0.0;
+  const double scale = estimate_scale(moments, n);
   double best = std::numeric_limits<double>::infinity();  // least p_i / w_i
   const auto consider = [&](const StatisticReport& r) {
     if (r.admitted && r.p_value / r.weight < best) best = r.p_value / r.weight, t.worst = r;
@@ -325,8 +346,9 @@ MeanTest test_mean(const EstimateMoments& moments, double alpha) {
     const PowerSums::Moments m = moments.direction_sums().moments(k, n, n, 0.0);
     StatisticReport r = judge_statistic(k == 0 ? "gradient direction" : "random direction " + std::to_string(k), m, n, w,
                                         critical(w));
+    if (at_rounding_level(m, scale)) r.at_rounding_level = true, r.admitted = false, r.p_value = 1, r.episodes_needed = 0;
     consider(r);
-    const bool exact = !m.resolved && agrees_exactly(m, truth_scale + std::abs(moments.projected_truth(k)));
+    const bool exact = r.at_rounding_level || (!m.resolved && agrees_exactly(m, truth_scale + std::abs(moments.projected_truth(k))));
     const bool counts = k == 0 || !u.has_truth;  // the direction a verdict needs
     if (counts && (r.admitted || exact)) decided = true;
     if (counts && !r.admitted && !exact && needed == 0 && r.episodes_needed > 0) needed = r.episodes_needed;
@@ -344,7 +366,7 @@ MeanTest test_mean(const EstimateMoments& moments, double alpha) {
     t.mean(j) = mu(j) + std::ldexp(m.mean, m.exponent);
     t.standard_error(j) = m.resolved ? std::ldexp(std::sqrt(m.variance / static_cast<double>(n)), m.exponent) : 0.0;
     t.z(j) = m.resolved ? m.mean / std::sqrt(m.variance / static_cast<double>(n)) : 0.0;
-    if (!m.resolved) continue;
+    if (!m.resolved || at_rounding_level(m, scale)) continue;
     ++t.coordinates_varying;
     trace += std::ldexp(static_cast<long double>(m.variance), 2 * m.exponent);
     const TailTerms tail = tail_terms(xc, m.skewness, m.kurtosis, n);

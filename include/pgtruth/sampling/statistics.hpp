@@ -47,6 +47,13 @@ inline constexpr double kTailErrorLimit = 2.0;
 inline constexpr double kKurtosisTermLimit = 0.5;
 /// The p-value's margin over t's beyond 2 max(r, 0), for the expansion's higher terms.
 inline constexpr double kTailMargin = 0.25;
+/// A statistic whose root-mean-square deviation from the truth is at most this fraction of the
+/// estimates' size (their RMS distance from the truth plus |truth|) agrees with the truth to the
+/// rounding of the code that computed them, even float32 code, and is no evidence either way: it
+/// is not admitted. This is what a constraint looks like (a tabular softmax's components of one
+/// state sum to zero exactly in the truth, to rounding in any estimate): its t would be a ratio
+/// of rounding errors.
+inline constexpr double kRoundingLevel = 1e-6;
 /// The number of random directions.
 inline constexpr int kRandomDirections = 8;
 
@@ -164,6 +171,7 @@ struct StatisticReport {
   double p_value = 1;     ///< Student's t, times 1 + kTailMargin + 2 max(r, 0); 1 when not admitted
   double weight = 0;
   long episodes_needed = 0;  ///< for r to reach the tolerance (0 when admitted)
+  bool at_rounding_level = false;  ///< agrees with the truth to rounding (kRoundingLevel)
 };
 
 struct MeanTest {
@@ -176,7 +184,7 @@ struct MeanTest {
   Verdict verdict = Verdict::undecided;
   std::vector<StatisticReport> directions;  ///< every direction, u_0 first
   long coordinates_admitted = 0;
-  long coordinates_varying = 0;    ///< coordinates whose values varied at all
+  long coordinates_varying = 0;    ///< coordinates whose values varied beyond rounding (kRoundingLevel)
   StatisticReport worst;           ///< the admitted statistic with the least p_i / w_i
   long episodes_needed = 0;        ///< when undecided: the estimates a decision needs (0 if unknown)
   std::string reason;              ///< when undecided: why, in one sentence
