@@ -59,13 +59,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 double evaluate_only(const FiniteMdp& m, const Eigen::MatrixXd& pi, bool iterative) {
   // M and r_pi over the non-terminal states, assembled as the full solve assembles them.
   const detail::Unknowns u = detail::number_unknowns(m, std::vector<char>(m.num_states(), 1));
-  detail::SecondCore second_core;  // the system's two halves on two cores, as the solve assembles it
-  const detail::BellmanSystem system = detail::bellman_system(m, pi, true, u, second_core);
+  detail::ExecutionContext context(2);  // the pairs on two threads, as the solve runs them
+  const detail::BellmanSystem system = detail::bellman_system(m, pi, true, u, context);
   const detail::RowMajorMatrix& M = system.M;
   const Eigen::VectorXd& r = system.r_pi;
   const Index S = M.rows();
   if (iterative) {
-    const detail::AggregationMultigrid multigrid(M, second_core);
+    const detail::AggregationMultigrid multigrid(M, context);
     Eigen::VectorXd v = Eigen::VectorXd::Zero(S);
     // Products on the calling thread, as the solver's Krylov solves make them.
     const auto product = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { multigrid.multiply(y, out, false); };

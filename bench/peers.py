@@ -28,7 +28,7 @@ generating the MDP from the file's generator plus the solve; for the peers, buil
 matrices with numpy plus the solve. Each time is the median of --repeat runs (5), each run a
 new process; the methods of one problem run in rounds (each once a round, in turn), so that
 they meet the same phases of the machine's speed; a measurement whose run takes over
---repeat-below seconds (5) is run once. pgtruth uses both cores; a row with OMP_NUM_THREADS=1
+--repeat-below seconds (5) is run once. pgtruth uses both cores; a row with --threads 1
 shows it on one. Ratios are peer time / pgtruth time (above 1: pgtruth is faster).
 
 Cold and warm: each process does the whole computation --calls times (2), from scratch each
@@ -358,8 +358,9 @@ def run_measured(command, timeout, env=None):
     return json.loads(lines[-1])
 
 
-def pgtruth_solve_command(build, path, out, calls):
-    return [os.path.join(build, "bench", "pgtruth_bench_solve"), path, out, "--calls", str(calls)]
+def pgtruth_solve_command(build, path, out, calls, threads=0):
+    return [os.path.join(build, "bench", "pgtruth_bench_solve"), path, out, "--calls", str(calls),
+            "--threads", str(threads)]
 
 
 def peer_command(kind, method, path, out, calls):
@@ -444,7 +445,7 @@ def compare_finite(args, tmp, report):
                    "generator": {"type": "gridworld", "width": width, "height": height, "slip": g["slip"],
                                  "step_reward": g["step_reward"]},
                    "policy": {"type": "softmax", "features": "tabular", "theta": 0}}, open(case_path, "w"))
-        runs = [("pgtruth", None), ("pgtruth, 1 thread", {"OMP_NUM_THREADS": "1"})]
+        runs = [("pgtruth", None), ("pgtruth, 1 thread", None)]
         runs += [(method, None) for method in FINITE_PEERS if method != "torch dense" or n <= args.max_dense]
         methods = []
         for k, (name, env) in enumerate(runs):
@@ -452,7 +453,8 @@ def compare_finite(args, tmp, report):
             out = os.path.join(tmp, f"result-{k}")
             methods.append(dict(
                 row={"problem": "gridworld", "states": n, "method": name}, env=env, out=out,
-                command=pgtruth_solve_command(args.build, case_path, out, args.calls) if ours
+                command=pgtruth_solve_command(args.build, case_path, out, args.calls,
+                                              1 if name == "pgtruth, 1 thread" else 0) if ours
                 else peer_command("finite", name, spec_path, out, args.calls),
                 seconds_of=(lambda r: r["load_seconds"] + r["solve_seconds"]) if ours else (lambda r: r["solve_seconds"]),
                 warm_of=(lambda r: r["warm_load_seconds"] + r["warm_solve_seconds"]) if ours else (lambda r: r["warm_seconds"]),

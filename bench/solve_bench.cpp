@@ -15,7 +15,7 @@
 // are the last call's, which must give J bit for bit as the first did; the peak memory reported
 // (max RSS) is the process's after the first call, that of one computation.
 //
-//   pgtruth_bench_solve FILE OUT [--solver auto|direct|iterative] [--calls N]
+//   pgtruth_bench_solve FILE OUT [--solver auto|direct|iterative] [--calls N] [--threads N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -63,7 +63,7 @@ struct Call {
 
 int main(int argc, char** argv) try {
   if (argc < 3)
-    return std::fprintf(stderr, "usage: pgtruth_bench_solve FILE OUT [--solver auto|direct|iterative] [--calls N]\n"), 2;
+    return std::fprintf(stderr, "usage: pgtruth_bench_solve FILE OUT [--solver auto|direct|iterative] [--calls N] [--threads N]\n"), 2;
   keep_freed_memory_for_reuse();  // as the pgtruth command does
   const std::string out = argv[2];
   FiniteSolveOptions finite_options;
@@ -75,6 +75,7 @@ int main(int argc, char** argv) try {
   for (int i = 3; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--solver")) finite_options.linear_solver = parse_solver(argv[i + 1]);
     if (!std::strcmp(argv[i], "--calls")) calls = std::max(1, std::atoi(argv[i + 1]));
+    if (!std::strcmp(argv[i], "--threads")) finite_options.threads = lqg_options.threads = std::atoi(argv[i + 1]);
   }
 
   std::ifstream file(argv[1], std::ios::binary);

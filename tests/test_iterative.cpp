@@ -3,7 +3,6 @@
 // under a skewed policy, and the answers of value iteration on a 2 x 10^4-state Garnet MDP; and
 // the same answers, to the last bit, on one thread and on two.
 #include <doctest/doctest.h>
-#include <omp.h>
 
 #include <random>
 
@@ -97,12 +96,10 @@ TEST_CASE("iterative solve: the same bits on one thread as on two") {
   FiniteSolveOptions options;
   options.linear_solver = LinearSolver::iterative;
   options.compute_fisher = false;
-  const int threads = omp_get_max_threads();
-  omp_set_num_threads(1);
+  options.threads = 1;
   const pgtruth::FiniteSolution one = pgtruth::solve(p.mdp, p.policy, options);
-  omp_set_num_threads(2);
+  options.threads = 2;
   const pgtruth::FiniteSolution two = pgtruth::solve(p.mdp, p.policy, options);
-  omp_set_num_threads(threads);
   CHECK(one.summary.nonzeros >= 100000);
   CHECK(one.summary.iterations == two.summary.iterations);
   CHECK(one.v == two.v);

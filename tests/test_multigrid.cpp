@@ -9,14 +9,14 @@
 #include "linalg/aggregation_multigrid.hpp"
 #include "linalg/bicgstab.hpp"
 #include "linalg/jacobi_splitting.hpp"
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
 
 namespace {
 
 using pgtruth::detail::AggregationMultigrid;
 using pgtruth::detail::JacobiSplitting;
 using pgtruth::detail::RowMajorMatrix;
-using pgtruth::detail::SecondCore;
+using pgtruth::detail::ExecutionContext;
 
 /// M = I - gamma P for a walk on a W x W grid that moves right with probability 0.4 and
 /// up, down, left with 0.2 each (off-grid moves stay); the last cell is absorbing, so it is
@@ -83,11 +83,11 @@ Contraction iterate(const RowMajorMatrix& A, const AggregationMultigrid& B, bool
 }  // namespace
 
 TEST_CASE("Jacobi splitting: the product is A x, and each sweep is the textbook Gauss-Seidel step") {
-  SecondCore second_core;
+  ExecutionContext context(2);
   // A grid walk (rows with and without the neighbours i - 1 and i + 1) and a random chain
   // (self-loops on the diagonal, repeated successors summed).
   for (const RowMajorMatrix& M : {grid_walk(9, 0.9), random_chain(60, 3, 0.95, 7)}) {
-    const JacobiSplitting A(M, second_core);
+    const JacobiSplitting A(M, context);
     REQUIRE(A.rows() == M.rows());
     CHECK(A.nonzeros() == M.nonZeros());
     const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(M.rows(), -1.0, 1.0).array().sin() + 2.0;
@@ -113,14 +113,14 @@ TEST_CASE("Jacobi splitting: the product is A x, and each sweep is the textbook 
   // A diagonal entry that is missing, zero or negative is refused.
   RowMajorMatrix M = grid_walk(5, 0.9);
   M.coeffRef(7, 7) = -1.0;  // an existing entry: the storage stays compressed
-  CHECK_THROWS_AS(JacobiSplitting(M, second_core), std::invalid_argument);
+  CHECK_THROWS_AS(JacobiSplitting(M, context), std::invalid_argument);
 }
 
 TEST_CASE("multigrid: on a 10^4-state grid walk, the cycle for M and the one for M^T both converge alone") {
   const RowMajorMatrix M = grid_walk(100, 0.99);
   const RowMajorMatrix Mt = M.transpose();
-  SecondCore second_core;
-  const AggregationMultigrid multigrid(M, second_core);
+  ExecutionContext context(2);
+  const AggregationMultigrid multigrid(M, context);
   CHECK(multigrid.levels() >= 3);                  // 10^4 -> ~2500 -> ~600 (then a sparse LU)
   CHECK(multigrid.operator_complexity() < 1.6);    // a cycle costs little more than two sweeps
   const Eigen::VectorXd b = Eigen::VectorXd::LinSpaced(M.rows(), -1.0, 2.0);
@@ -136,8 +136,8 @@ TEST_CASE("multigrid: on a 10^4-state grid walk, the cycle for M and the one for
 
 TEST_CASE("multigrid: coarsening stops where aggregates fill in, and Gauss-Seidel alone still converges") {
   const RowMajorMatrix M = random_chain(20000, 8, 0.9, 3);
-  SecondCore second_core;
-  const AggregationMultigrid multigrid(M, second_core);
+  ExecutionContext context(2);
+  const AggregationMultigrid multigrid(M, context);
   CHECK(multigrid.levels() == 1);
   const Eigen::VectorXd b = Eigen::VectorXd::Ones(M.rows());
   // With row sums 1 - gamma, the exact solution of M x = 1 is constant: x = 1 / (1 - gamma).
@@ -149,8 +149,8 @@ TEST_CASE("multigrid: coarsening stops where aggregates fill in, and Gauss-Seide
 
 TEST_CASE("bicgstab: reaches the backward error it is asked for on a nonsymmetric M-matrix") {
   const RowMajorMatrix M = grid_walk(60, 0.999);
-  SecondCore second_core;
-  const AggregationMultigrid multigrid(M, second_core);
+  ExecutionContext context(2);
+  const AggregationMultigrid multigrid(M, context);
   const Eigen::VectorXd b = Eigen::VectorXd::LinSpaced(M.rows(), 1.0, 3.0);
   const double norm_M = (M.cwiseAbs() * Eigen::VectorXd::Ones(M.rows())).maxCoeff();
   const auto multiply = [&](const Eigen::VectorXd& y, Eigen::VectorXd& out) { out.noalias() = M * y; };
@@ -176,9 +176,9 @@ TEST_CASE("bicgstab: reaches the backward error it is asked for on a nonsymmetri
 TEST_CASE("multigrid: refuses a matrix without a positive diagonal, or not compressed") {
   RowMajorMatrix M = grid_walk(10, 0.9);
   M.coeffRef(3, 3) = 0.0;  // coeffRef on an existing entry keeps the storage compressed
-  SecondCore second_core;
-  CHECK_THROWS_AS(AggregationMultigrid(M, second_core), std::invalid_argument);
+  ExecutionContext context(2);
+  CHECK_THROWS_AS(AggregationMultigrid(M, context), std::invalid_argument);
   RowMajorMatrix loose = grid_walk(10, 0.9);
   loose.uncompress();
-  CHECK_THROWS_AS(AggregationMultigrid(loose, second_core), std::invalid_argument);
+  CHECK_THROWS_AS(AggregationMultigrid(loose, context), std::invalid_argument);
 }

@@ -1,15 +1,15 @@
-// The transpose built by two threads (src/linalg/transpose.hpp) is Eigen's transpose entry for entry:
-// the same row starts, columns and values, with a helper thread and without, on matrices with
+// The transpose built by the two tasks of a pair (src/linalg/transpose.hpp) is Eigen's transpose entry for entry:
+// the same row starts, columns and values, on one thread and on two, on matrices with
 // empty rows and columns, rectangular shapes, and no entries at all.
 #include <doctest/doctest.h>
 
 #include <random>
 
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
 #include "linalg/transpose.hpp"
 
 using pgtruth::detail::RowMajorMatrix;
-using pgtruth::detail::SecondCore;
+using pgtruth::detail::ExecutionContext;
 
 namespace {
 
@@ -42,10 +42,10 @@ bool stored_alike(const RowMajorMatrix& A, const RowMajorMatrix& B) {
 
 }  // namespace
 
-TEST_CASE("transpose: entry for entry Eigen's, with a helper thread or without") {
-  for (const bool helper : {true, false}) {
-    SecondCore second_core(helper);
-    CAPTURE(helper);
+TEST_CASE("transpose: entry for entry Eigen's, on one thread or two") {
+  for (const int threads : {1, 2}) {
+    ExecutionContext context(threads);
+    CAPTURE(threads);
     const struct { int rows, columns; double density; } shapes[] = {
         {0, 0, 0.5}, {1, 1, 1.0}, {1, 7, 0.5}, {7, 1, 0.5}, {5, 5, 0.0}, {40, 30, 0.1}, {300, 300, 0.02}, {301, 17, 0.3}};
     unsigned seed = 1;
@@ -54,7 +54,7 @@ TEST_CASE("transpose: entry for entry Eigen's, with a helper thread or without")
       CAPTURE(shape.columns);
       const RowMajorMatrix M = random_sparse(shape.rows, shape.columns, shape.density, seed++);
       const RowMajorMatrix expected = M.transpose();
-      CHECK(stored_alike(pgtruth::detail::transpose(M, second_core), expected));
+      CHECK(stored_alike(pgtruth::detail::transpose(M, context), expected));
     }
   }
 }

@@ -80,7 +80,7 @@ void action_values_in(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool norm
 
 ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
                            const Eigen::MatrixXd& r, const Unknowns& u, const DoubleDoubleVector& v,
-                           bool in_double_double, SecondCore& second_core) {
+                           bool in_double_double, ExecutionContext& context) {
   const Index S = mdp.num_states(), A = mdp.num_actions();
   ActionValues out{Eigen::MatrixXd::Zero(S, A), Eigen::MatrixXd::Zero(S, A)};
   std::vector<double> leading;
@@ -88,7 +88,7 @@ ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool
     leading.resize(v.size());
     for (std::size_t k = 0; k < v.size(); ++k) leading[k] = v[k].hi;
   }
-  split_in_two(second_core, S, [&](int, Index begin, Index end) {
+  split_in_two(context, S, [&](int, Index begin, Index end) {
     if (in_double_double) action_values_in(mdp, pi, normalised_policy, r, u, v, begin, end, out);
     else action_values_in(mdp, pi, normalised_policy, r, u, leading, begin, end, out);
   });

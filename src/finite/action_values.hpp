@@ -5,7 +5,7 @@
 
 #include "finite/bellman_matrix.hpp"
 #include "finite/bellman_refinement.hpp"
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
 #include "pgtruth/finite/mdp.hpp"
 
 namespace pgtruth::detail {
@@ -25,9 +25,9 @@ struct ActionValues {
 /// Without `normalised_policy` (a direct policy, rows as given) A(s,a) = q(s,a) - v(s).
 /// In double-double arithmetic when `in_double_double` (v refined), else in double from v's
 /// leading parts (v accurate to 1e-10 of its spread already, and several times faster). The two
-/// halves of the states as a pair of `second_core`.
+/// halves of the states as a pair on `context`.
 ActionValues action_values(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
                            const Eigen::MatrixXd& r, const Unknowns& u, const DoubleDoubleVector& v,
-                           bool in_double_double, SecondCore& second_core);
+                           bool in_double_double, ExecutionContext& context);
 
 }  // namespace pgtruth::detail

@@ -23,7 +23,7 @@ Unknowns number_unknowns(const FiniteMdp& mdp, const std::vector<char>& proper) 
 }
 
 BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
-                             const Unknowns& u, SecondCore& second_core) {
+                             const Unknowns& u, ExecutionContext& context) {
   const Index S = mdp.num_states(), A = mdp.num_actions(), n = static_cast<Index>(u.state_of.size());
   const auto entries_bound = [&](Index s) {  // at most one entry an outcome, plus the diagonal
     return 1 + mdp.outcome_begin[static_cast<std::size_t>((s + 1) * A)] -
@@ -64,7 +64,7 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bo
     MatrixNorms norms;
     Eigen::VectorXd column_sums;
   } halves[2];
-  split_in_two(second_core, S, [&](int which, Index begin, Index end) {
+  split_in_two(context, S, [&](int which, Index begin, Index end) {
     Half& half = halves[which];
     system.r.middleRows(begin, end - begin).setZero();
     half.column_sums = Eigen::VectorXd::Zero(n);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "linalg/row_major_matrix.hpp"
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
 #include "pgtruth/finite/mdp.hpp"
 
 namespace pgtruth::detail {
@@ -42,12 +42,12 @@ struct BellmanSystem {
 
 /// Assembles the system in one pass over the transition rows: M row by row into compressed
 /// row-major storage (entries to one column summed, in the order of the actions and their
-/// outcomes), the two halves of the states as a pair of `second_core` (the same arithmetic
-/// with a helper thread or without). Throws IllPosedError when M would need more entries than
+/// outcomes), the two halves of the states as a pair of `context` (the same arithmetic
+/// on one thread or two). Throws IllPosedError when M would need more entries than
 /// 32-bit indices address. With `normalised_policy` (a softmax) each row of pi sums to 1 by
 /// definition, and the row sums of M take it so; otherwise pi's rows are taken as given, except
 /// that a row summing to 1 within 2 A eps (its decimals' rounding) is taken to sum to 1.
 BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool normalised_policy,
-                             const Unknowns& u, SecondCore& second_core);
+                             const Unknowns& u, ExecutionContext& context);
 
 }  // namespace pgtruth::detail

@@ -22,7 +22,8 @@
 #include "pgtruth/finite/structure.hpp"
 #include "pgtruth/finite/fisher.hpp"
 #include "finite/policy_rows.hpp"
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
+#include "parallel/openmp_threads.hpp"
 #include "linalg/sparse_lu.hpp"
 
 namespace pgtruth {
@@ -34,6 +35,9 @@ void FiniteSolveOptions::validate() const {
     throw std::invalid_argument("FiniteSolveOptions::max_residual must be > 0");
   if (!(iterative_tolerance > 0.0 && iterative_tolerance <= max_residual))
     throw std::invalid_argument("FiniteSolveOptions::iterative_tolerance must be in (0, max_residual]");
+  if (threads < 0 || threads > kMaxThreads)
+    throw std::invalid_argument("FiniteSolveOptions::threads must be in [0, " + std::to_string(kMaxThreads) +
+                                "] (0: every core)");
 }
 
 std::string LinearSolveSummary::brief_report() const {
@@ -139,16 +143,16 @@ Eigen::VectorXd krylov_solve(const RowMajorMatrix& M, const detail::AggregationM
 }
 
 BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms, const Eigen::VectorXd& r_pi,
-                              const Eigen::VectorXd& start, double target, detail::SecondCore& second_core) {
+                              const Eigen::VectorXd& start, double target, detail::ExecutionContext& context) {
   BellmanSolves out;
   // One multigrid hierarchy serves both systems: (P^T M P)^T = P^T M^T P.
-  const auto hierarchy = std::make_shared<const detail::AggregationMultigrid>(M, second_core);
+  const auto hierarchy = std::make_shared<const detail::AggregationMultigrid>(M, context);
   const detail::AggregationMultigrid& multigrid = *hierarchy;
   out.method = "BiCGSTAB (aggregation multigrid preconditioner, " + std::to_string(multigrid.levels()) +
                " levels), residuals certified";
-  // The two systems are independent: one core each (Gauss-Seidel sweeps are sequential).
+  // The two systems are independent: one thread each (Gauss-Seidel sweeps are sequential).
   long iterations[2] = {0, 0};
-  second_core.run_both([&](int system) {
+  context.run_pair([&](int system) {
     if (system == 0)
       out.v = krylov_solve(M, multigrid, false, r_pi, norms.inf, target, "Bellman equation", iterations[0]);
     else
@@ -277,12 +281,14 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const auto clock_start = std::chrono::steady_clock::now();
   const Index S = mdp.num_states(), A = mdp.num_actions();
   FiniteSolution out;
-  // A helper thread for the phases split in two (policy, Bellman system, the two Krylov
-  // solves), started first so that it is up on another core when the first pair comes. Worth
-  // it only where those phases take milliseconds.
-  detail::SecondCore second_core(S > options.iterative_above || options.linear_solver == LinearSolver::iterative);
+  // The phases split in two (policy, Bellman system, the two Krylov solves, ...) run on two
+  // threads where they take milliseconds; a smaller problem's phases take less than waking a
+  // thread. A third thread would find no work: every split is in two.
+  const bool large = S > options.iterative_above || options.linear_solver == LinearSolver::iterative;
+  detail::ExecutionContext context(large ? std::min(detail::resolve_threads(options.threads), 2) : 1);
+  const detail::OpenMpThreads openmp_threads(detail::resolve_threads(options.threads));  // Eigen's dense products
   out.policy.resize(S, A);
-  detail::split_in_two(second_core, S,
+  detail::split_in_two(context, S,
                        [&](int, Index begin, Index end) { detail::policy_rows(mdp, policy, begin, end, out.policy); });
   const Eigen::MatrixXd& pi = out.policy;
 
@@ -292,7 +298,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
-  detail::BellmanSystem system = detail::bellman_system(mdp, pi, policy.is_softmax(), u, second_core);
+  detail::BellmanSystem system = detail::bellman_system(mdp, pi, policy.is_softmax(), u, context);
   // Rewards scaled by a power of two (exactly) so that values, and products such as
   // eta(s) q(s,a), stay within the double range; the results are scaled back at the end.
   const double reward_scale = representable_scale(system.r);
@@ -311,7 +317,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
     solves.method = "none (no state to solve for)";
   else
-    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, second_core)
+    solves = iterative ? solve_iterative(M, norms, r_pi, start, options.iterative_tolerance, context)
                        : solve_direct(M, r_pi, start);
 
   LinearSolveSummary& summary = out.summary;
@@ -322,7 +328,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   summary.condition = norms.off_identity * solves.inverse_norm;
   summary.condition_is_bound = solves.inverse_is_bound;
 
-  // The solutions in double-double, refined (one on each core) always after a sparse LU (a few
+  // The solutions in double-double, refined (one on each thread of a pair) always after a sparse LU (a few
   // more triangular solves), and after Krylov solves when the bound of the error that their
   // double residual certifies could reach 1e-10 of what the advantages and the gradient are
   // made of (v's spread, the total occupancy), as it does near gamma = 1. |r|_inf and |r|_1 of
@@ -333,7 +339,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   double value_residual = 0.0, flow_residual = 0.0;  // bounds on |r_pi - M v|_inf, |start - M^T eta|_1
   bool refined_v = !iterative, refined_eta = !iterative;
   if (n > 0)
-    second_core.run_both([&](int which) {
+    context.run_pair([&](int which) {
       const double k = static_cast<double>(M.nonZeros()) / static_cast<double>(n) + 8.0;  // (k + 1), generously
       if (which == 0) {
         if (iterative) {
@@ -362,7 +368,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   solves.solve = nullptr;  // the factorisation or the multigrid hierarchy is freed here
   const Eigen::VectorXd v_double = detail::leading(v_k), eta_double = detail::leading(eta_k);
   // The certificates of the refined solutions: backward errors of their residuals in double.
-  second_core.run_both([&](int which) {
+  context.run_pair([&](int which) {
     if (which == 0 && refined_v)
       summary.bellman_residual = backward_error(residual(M, v_double, r_pi), norms.inf, v_double, r_pi);
     if (which == 1 && refined_eta)
@@ -393,7 +399,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     if (!mdp.is_terminal(s) && !proper[s]) out.v(s) = undefined, out.undefined_states.push_back(s);
   for (Index k = 0; k < n; ++k) out.v(u.state_of[k]) = v_double(k), out.occupancy(u.state_of[k]) = eta_double(k);
 
-  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k, refined_v, second_core);
+  detail::ActionValues values = detail::action_values(mdp, pi, policy.is_softmax(), system.r, u, v_k, refined_v, context);
   out.q = std::move(values.q);
   out.advantage = std::move(values.advantage);
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
 #include "linalg/sparse_lu.hpp"
 #include "linalg/transpose.hpp"
 
@@ -23,9 +23,8 @@ constexpr int kCoarsestSweeps = 4;        ///< symmetric Gauss-Seidel sweeps whe
 /// unmatched, in order, is paired with the unmatched neighbour it is most strongly coupled to,
 /// among those coupled at least kStrongCoupling times its strongest coupling; the strength of
 /// i--j is -(a_ij + a_ji) / 2. Returns state -> pair, pairs numbered from 0; `pairs` their count.
-/// (Sequential: the greedy order matters. Matching the two halves of the states apart, one on
-/// each core, shifted the pattern of pairs past the middle of the 10^6-state gridworld and took
-/// 24 BiCGSTAB iterations instead of 20.)
+/// (Sequential: the greedy order matters; matching the two halves of the states apart changes
+/// the pairs near the middle and costs BiCGSTAB iterations.)
 std::vector<int> match_pairs(const RowMajorMatrix& A, const RowMajorMatrix& At, int& pairs) {
   const int n = static_cast<int>(A.rows());
   std::vector<int> pair(static_cast<std::size_t>(n), -1);
@@ -101,7 +100,7 @@ void galerkin(const RowMajorMatrix& A, const std::vector<int>& aggregate, int co
 
 AggregationMultigrid::~AggregationMultigrid() = default;
 
-AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, SecondCore& second_core) {
+AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, ExecutionContext& context) {
   // (Each level's diagonal is checked where its splitting is made: JacobiSplitting refuses a
   // missing, zero, negative or infinite one with std::invalid_argument.)
   if (!A.isCompressed() || A.rows() != A.cols())
@@ -110,7 +109,7 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, SecondCore& 
   // the coarse matrices, each pair dropped once the next is formed and the level split.
   RowMajorMatrix fine[2];
   {
-    RowMajorMatrix At = transpose(A, second_core);
+    RowMajorMatrix At = transpose(A, context);
     fine[1].swap(At);  // (not assigned: Eigen 3.4's SparseMatrix has no move assignment)
   }
   const RowMajorMatrix* level_matrix[2] = {&A, &fine[1]};
@@ -121,16 +120,16 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, SecondCore& 
     if (levels_.size() > 1)  // the cycle's buffers
       for (int d = 0; d < 2; ++d) level.b[d].resize(Al.rows()), level.x[d].resize(Al.rows());
     // Double pairwise aggregation: pairs of the states, then pairs of those pairs. Each Galerkin
-    // product is formed for A and for A^T, one on each core: P^T A^T P = (P^T A P)^T.
+    // product is formed for A and for A^T, the two tasks of a pair: P^T A^T P = (P^T A P)^T.
     RowMajorMatrix coarse[2];
     bool coarsest = Al.rows() <= kDirectCoarsest || levels_.size() == kMaxLevels;
     if (!coarsest) {
       int pairs = 0, quads = 0;
       const std::vector<int> pair = match_pairs(Al, Alt, pairs);
       RowMajorMatrix paired[2];
-      second_core.run_both([&](int t) { galerkin(*level_matrix[t], pair, pairs, paired[t]); });
+      context.run_pair([&](int t) { galerkin(*level_matrix[t], pair, pairs, paired[t]); });
       const std::vector<int> quad = match_pairs(paired[0], paired[1], quads);
-      second_core.run_both([&](int t) { galerkin(paired[t], quad, quads, coarse[t]); });
+      context.run_pair([&](int t) { galerkin(paired[t], quad, quads, coarse[t]); });
       const Eigen::VectorXd diagonal = coarse[0].diagonal();
       coarsest = static_cast<double>(quads) * kMinCoarsening > static_cast<double>(Al.rows()) ||
                  static_cast<double>(coarse[0].nonZeros()) > kMaxCoarseFill * static_cast<double>(Al.nonZeros()) ||
@@ -143,9 +142,9 @@ AggregationMultigrid::AggregationMultigrid(const RowMajorMatrix& A, SecondCore& 
     }
     // The level's splittings: A^T's first, so that its compressed form is freed before A's
     // splitting is made, which then reuses those pages instead of faulting in fresh ones.
-    level.A[1] = JacobiSplitting(Alt, second_core);
+    level.A[1] = JacobiSplitting(Alt, context);
     RowMajorMatrix().swap(fine[1]);
-    level.A[0] = JacobiSplitting(Al, second_core);
+    level.A[0] = JacobiSplitting(Al, context);
     if (coarsest) {
       if (Al.rows() <= kDirectCoarsest) {
         try {

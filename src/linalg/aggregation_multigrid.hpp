@@ -31,7 +31,7 @@
 
 namespace pgtruth::detail {
 
-class SecondCore;
+class ExecutionContext;
 class SparseLu;
 
 class AggregationMultigrid {
@@ -43,8 +43,8 @@ class AggregationMultigrid {
   /// coarse matrices of A^T, is formed and dropped here. Returns a one-level hierarchy
   /// (Gauss-Seidel alone) when coarsening does not pay, as on random graphs whose coarse
   /// matrices fill in. The work on A and on A^T is split between the two tasks of pairs on
-  /// `second_core`.
-  AggregationMultigrid(const RowMajorMatrix& A, SecondCore& second_core);
+  /// `context`; the result is the same on one thread or two.
+  AggregationMultigrid(const RowMajorMatrix& A, ExecutionContext& context);
   ~AggregationMultigrid();
 
   /// z = B r for one V-cycle B ~ A^{-1} (transposed = false) or B ~ A^{-T} (true), started

@@ -1,6 +1,6 @@
 #include "linalg/jacobi_splitting.hpp"
 
-#include "parallel/second_core.hpp"
+#include "parallel/context.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 
 namespace pgtruth::detail {
 
-JacobiSplitting::JacobiSplitting(const RowMajorMatrix& A, SecondCore& second_core) {
+JacobiSplitting::JacobiSplitting(const RowMajorMatrix& A, ExecutionContext& context) {
   if (!A.isCompressed() || A.rows() != A.cols())
     throw std::invalid_argument("JacobiSplitting: the matrix must be square and compressed");
   const int n = static_cast<int>(A.rows());
@@ -24,7 +24,7 @@ JacobiSplitting::JacobiSplitting(const RowMajorMatrix& A, SecondCore& second_cor
   column_ = std::make_unique_for_overwrite<int[]>(entries);
   coefficient_ = std::make_unique_for_overwrite<double[]>(entries);
   diagonal_.resize(n);
-  split_in_two(second_core, n, [&](int, std::int64_t first_row, std::int64_t end_row) {
+  split_in_two(context, n, [&](int, std::int64_t first_row, std::int64_t end_row) {
     for (auto i = static_cast<int>(first_row); i < end_row; ++i) {
       int at = outer[i];  // the diagonal entry's position in the sorted row
       while (at < outer[i + 1] && column[at] < i) ++at;

@@ -5,7 +5,7 @@
 
 namespace pgtruth::detail {
 
-RowMajorMatrix transpose(const RowMajorMatrix& M, SecondCore& second_core) {
+RowMajorMatrix transpose(const RowMajorMatrix& M, ExecutionContext& context) {
   // One named result, returned on every path: Eigen 3.4's SparseMatrix has no move
   // constructor, so a function returning another object on some path (and thus without the
   // named return value optimisation) copies its result, 64 MB at 10^6 states.
@@ -21,7 +21,7 @@ RowMajorMatrix transpose(const RowMajorMatrix& M, SecondCore& second_core) {
   // Entries of each column in each half of the rows; then, in place, where the half's next
   // entry of that column goes in M^T's storage.
   std::vector<int> next[2];
-  split_in_two(second_core, rows, [&](int half, std::int64_t first_row, std::int64_t end_row) {
+  split_in_two(context, rows, [&](int half, std::int64_t first_row, std::int64_t end_row) {
     next[half].assign(static_cast<std::size_t>(columns), 0);
     for (int p = outer[first_row]; p < outer[end_row]; ++p) ++next[half][static_cast<std::size_t>(inner[p])];
   });
@@ -39,7 +39,7 @@ RowMajorMatrix transpose(const RowMajorMatrix& M, SecondCore& second_core) {
 
   int* t_inner = T.innerIndexPtr();
   double* t_value = T.valuePtr();
-  split_in_two(second_core, rows, [&](int half, std::int64_t first_row, std::int64_t end_row) {
+  split_in_two(context, rows, [&](int half, std::int64_t first_row, std::int64_t end_row) {
     int* at = next[half].data();
     for (int i = static_cast<int>(first_row); i < end_row; ++i)
       for (int p = outer[i]; p < outer[i + 1]; ++p) {

@@ -12,6 +12,8 @@
 
 #include "lqg/double_double_matrix.hpp"
 #include "linalg/symmetric_pseudo_inverse.hpp"
+#include "parallel/context.hpp"
+#include "parallel/openmp_threads.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/dense_limits.hpp"
 #include "pgtruth/lqg/lyapunov.hpp"
@@ -26,6 +28,9 @@ void LqgSolveOptions::validate() const {
   if (!(max_relative_error > 0.0)) throw std::invalid_argument("LqgSolveOptions::max_relative_error must be > 0");
   if (!(max_relative_error_double >= max_relative_error))
     throw std::invalid_argument("LqgSolveOptions::max_relative_error_double must be >= max_relative_error");
+  if (threads < 0 || threads > kMaxThreads)
+    throw std::invalid_argument("LqgSolveOptions::threads must be in [0, " + std::to_string(kMaxThreads) +
+                                "] (0: every core)");
 }
 
 std::string LqgSolveSummary::brief_report() const {
@@ -416,6 +421,7 @@ std::string magnitude_text(double x, int e) {
 
 LqgSolution solve(const LqgProblem& problem, const LqgSolveOptions& options) {
   options.validate();
+  const detail::OpenMpThreads openmp_threads(detail::resolve_threads(options.threads));  // Eigen's dense products
   const Scaling scaling = choose_scaling(problem);
   const int c = scaling.cost_exponent, f = scaling.noise_exponent;
   LqgProblem p = problem;

@@ -9,10 +9,9 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
+#include "parallel/context.hpp"
 #include "pgtruth/error.hpp"
 
 namespace pgtruth {
@@ -101,17 +100,9 @@ EstimateMoments sample_moments(const SparseEstimateSampler& sample, const Eigen:
       merged_cv.notify_all();
     }
   };
-  const long wanted = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (long i = 1; i < std::min(wanted, B); ++i) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // the system refused another thread: go on with those that started
-    }
-  }
-  work();
-  for (std::thread& t : pool) t.join();
+  // One worker a thread, each taking batches until none is left.
+  detail::ExecutionContext context(static_cast<int>(std::min<long>(detail::resolve_threads(options.threads), B)));
+  context.run(context.threads(), [&](int) { work(); });
   if (failure) std::rethrow_exception(failure);
   return total;
 }

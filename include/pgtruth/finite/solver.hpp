@@ -18,7 +18,7 @@
 /// Beyond a few thousand states a preconditioned Krylov solve replaces the factorisation
 /// (FiniteSolveOptions::linear_solver): BiCGSTAB (van der Vorst 1992) preconditioned by an
 /// aggregation-based algebraic multigrid V-cycle (Notay 2010) built once from M and serving
-/// M^T as well, the two systems (v and eta) solved at the same time on two cores, each until
+/// M^T as well, the two systems (v and eta) solved at the same time on two threads, each until
 /// its relative backward error |M x - b|_inf / (|M|_inf |x|_inf + |b|_inf) is certified below
 /// iterative_tolerance.
 ///
@@ -33,6 +33,7 @@
 #include "pgtruth/dense_limits.hpp"
 #include "pgtruth/finite/mdp.hpp"
 #include "pgtruth/finite/policy.hpp"
+#include "pgtruth/threads.hpp"
 
 namespace pgtruth {
 
@@ -55,6 +56,8 @@ struct FiniteSolveOptions {
   /// double-double converges while condition x eps is well below 1.
   double max_condition = 1e14;
   double max_residual = 1e-10;   ///< refuse when a relative residual exceeds this
+  /// The solve's phases split in two run on two threads (beyond iterative_above states or with
+  /// the iterative solver); Eigen's dense products on `threads` OpenMP threads; at most kMaxThreads.
   int threads = 0;  ///< 0: every core; 1: no helper thread
 
   /// Throws std::invalid_argument naming the bad option.

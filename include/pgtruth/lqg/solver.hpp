@@ -22,6 +22,7 @@
 #include <string>
 
 #include "pgtruth/lqg/problem.hpp"
+#include "pgtruth/threads.hpp"
 
 namespace pgtruth {
 
@@ -101,6 +102,7 @@ struct LqgSolveOptions {
   /// to max_relative_error_double.
   Eigen::Index extended_double_double_max_n = 160;
   double max_relative_error_double = 1e-2;
+  /// The OpenMP threads of Eigen's dense products during the solve; at most kMaxThreads.
   int threads = 0;  ///< 0: every core; 1: no helper thread
   void validate() const;
 };

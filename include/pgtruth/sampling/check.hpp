@@ -17,6 +17,7 @@
 #include "pgtruth/lqg/solver.hpp"
 #include "pgtruth/io/problem_file.hpp"
 #include "pgtruth/random.hpp"
+#include "pgtruth/threads.hpp"
 #include "pgtruth/sampling/statistics.hpp"
 
 namespace pgtruth {
@@ -25,9 +26,6 @@ namespace pgtruth {
 using EstimateSampler = std::function<Eigen::VectorXd(Rng& rng)>;
 /// The same, adding the estimate into `out` (all zero on entry) over the entries it touches.
 using SparseEstimateSampler = std::function<void(Rng& rng, SparseEstimate& out)>;
-
-/// The most threads a check starts.
-inline constexpr int kMaxThreads = 1024;
 
 struct CheckOptions {
   long episodes = 20000;
