@@ -1,40 +1,18 @@
 #include "io/generators.hpp"
 
 #include <algorithm>
-#include <map>
-#include <stdexcept>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/format.hpp"
-#include "parallel/prefault.hpp"
 #include "pgtruth/random.hpp"
 
 namespace pgtruth::detail {
 namespace {
 
 constexpr std::int64_t kMaxStates = 100'000'000;
-
-/// States from which the buffers of a generated MDP are prefaulted from both cores (parallel/prefault.hpp):
-/// below, their faults (under a millisecond) do not repay starting a thread.
-constexpr Index kPrefaultAbove = 5000;
-
-void name_states(SecondCore& second_core, FiniteMdp& mdp, Index S) {
-  reserve_prefaulted(second_core, mdp.state_names, static_cast<std::size_t>(S));
-  mdp.state_names.resize(static_cast<std::size_t>(S));
-  split_in_two(second_core, S, [&](int, Index begin, Index end) {
-    for (Index s = begin; s < end; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
-  });
-}
-
-/// Room for `rows` rows of at most `outcomes` outcomes in all, each row with one reward, its
-/// pages made present from both cores.
-void reserve(SecondCore& second_core, FiniteMdp& mdp, Index rows, Index outcomes) {
-  reserve_prefaulted(second_core, mdp.outcome_begin, static_cast<std::size_t>(rows) + 1);
-  reserve_prefaulted(second_core, mdp.row_reward, static_cast<std::size_t>(rows));
-  reserve_prefaulted(second_core, mdp.outcome_next, static_cast<std::size_t>(outcomes));
-  reserve_prefaulted(second_core, mdp.outcome_probability, static_cast<std::size_t>(outcomes));
-}
 
 /// Gridworld (spec §1): cells row * W + column, row 0 at the top; with probability 1 − slip the
 /// intended move, with probability slip one of the four moves uniformly (the intended one
@@ -64,83 +42,47 @@ FiniteSize gridworld_size(const Gridworld& p) {
   return {.states = S, .actions = 4, .outcomes = (p.slip > 0 ? 16 : 4) * S, .successor_pairs = 5 * S};
 }
 
-void gridworld(const JsonNode& g, FiniteMdp& mdp) {
+FiniteMdpBuilder gridworld(const JsonNode& g) {
   const Gridworld params = read_gridworld(g);
   const Index W = params.width, H = params.height;
   const double slip = params.slip, reward = params.step_reward;
   const Index S = W * H;
-  SecondCore second_core(S > kPrefaultAbove);
-  name_states(second_core, mdp, S);
-  mdp.action_names = {"up", "down", "left", "right"};
-  mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
-  mdp.terminal.assign(static_cast<std::size_t>(S), 0);
-  mdp.terminal[static_cast<std::size_t>(S - 1)] = 1;
-  // The cells that the four moves reach from s (off-grid moves stay).
-  const auto targets = [&](Index s, Index (&next)[4]) {
-    const Index r = s / W, c = s % W;
-    next[0] = r > 0 ? s - W : s, next[1] = r < H - 1 ? s + W : s;
-    next[2] = c > 0 ? s - 1 : s, next[3] = c < W - 1 ? s + 1 : s;
-  };
-  // The rows s * 4 + a are written in place, in FiniteMdp's layout for one reward a row
-  // (outcome_begin, outcome_next, outcome_probability, row_reward; outcome_reward stays empty):
-  // at most four distinct cells a row (the four moves), cell numbers below 10^8 < 2^31.
-  const Index rows = S * 4;
-  reserve(second_core, mdp, rows, rows * 4);
-  mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
-  mdp.row_reward.resize(static_cast<std::size_t>(rows));
-  mdp.outcome_next.resize(static_cast<std::size_t>(rows) * 4);
-  mdp.outcome_probability.resize(static_cast<std::size_t>(rows) * 4);
-  Index* begin = mdp.outcome_begin.data();
-  std::int32_t* cell_of = mdp.outcome_next.data();
-  double* probability_of = mdp.outcome_probability.data();
-  // Each row's outcomes: the cells the moves reach, merged, those of probability 0 dropped.
-  // When slip / 4 > 0 every cell a move reaches keeps a positive probability; else only the
-  // intended cell does. So a non-terminal cell's four rows hold 4 x (its distinct targets)
-  // outcomes, or 4: where the second half of the cells starts is known before either is made.
-  const bool spread = slip / 4.0 > 0.0;
-  const auto outcomes_of_cell = [&](Index s) -> Index {
-    if (s == S - 1) return 0;
-    if (!spread) return 4;
-    Index next[4];
-    targets(s, next);
-    int distinct = 0;
-    for (int m = 0; m < 4; ++m) distinct += std::find(next, next + m, next[m]) == next + m;
-    return 4 * distinct;
-  };
-  const Index middle = S / 2;  // split_in_two's halves
-  Index second_start = 0, end = 0;
-  for (Index s = 0; s < middle; ++s) second_start += outcomes_of_cell(s);
-  split_in_two(second_core, S, [&](int half, Index first_cell, Index end_cell) {
-    Index k = half == 0 ? 0 : second_start, next[4];
-    for (Index s = first_cell; s < end_cell; ++s) {
-      targets(s, next);
-      for (int a = 0; a < 4; ++a) {
-        begin[s * 4 + a] = k;
-        mdp.row_reward[static_cast<std::size_t>(s * 4 + a)] = s == S - 1 ? 0.0 : reward;
-        if (s == S - 1) continue;  // the terminal cell's rows: no outcome, no reward
-        // Merge moves that land in the same cell, then drop the cells of probability 0.
-        const Index first = k;
-        const auto add = [&](Index cell, double p) {
-          for (Index j = first; j < k; ++j)
-            if (cell_of[j] == cell) return void(probability_of[j] += p);
-          cell_of[k] = static_cast<std::int32_t>(cell), probability_of[k] = p, ++k;
-        };
-        add(next[a], 1.0 - slip);
-        for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
-        const Index merged = k;
-        k = first;
-        for (Index j = first; j < merged; ++j)
-          if (probability_of[j] > 0.0) cell_of[k] = cell_of[j], probability_of[k] = probability_of[j], ++k;
-      }
+  FiniteMdpBuilder mdp(S, 4);
+  mdp.action_names({"up", "down", "left", "right"});
+  mdp.start(Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S)));
+  std::vector<char> terminal(static_cast<std::size_t>(S), 0);
+  terminal[static_cast<std::size_t>(S - 1)] = 1;
+  mdp.terminal(std::move(terminal));
+  mdp.reserve(S * 4 * 4);  // at most four distinct cells a row (the four moves)
+  for (Index s = 0; s < S; ++s) {
+    if (s == S - 1) {  // the terminal cell's rows: no outcome
+      for (int a = 0; a < 4; ++a) mdp.end_row();
+      continue;
     }
-    if (half == 1) end = k;
-    else if (k != second_start)  // the count above disagrees with the rows made
-      throw std::logic_error("gridworld: the first half of the cells has " + std::to_string(k) + " outcomes, not " +
-                             std::to_string(second_start));
-  });
-  begin[rows] = end;
-  mdp.outcome_next.resize(static_cast<std::size_t>(end));
-  mdp.outcome_probability.resize(static_cast<std::size_t>(end));
+    // The cells that the four moves reach from s (off-grid moves stay).
+    const Index r = s / W, c = s % W;
+    const Index target[4] = {r > 0 ? s - W : s, r < H - 1 ? s + W : s, c > 0 ? s - 1 : s, c < W - 1 ? s + 1 : s};
+    for (int a = 0; a < 4; ++a) {
+      // Moves that land in the same cell merged, in the order first reached; then the cells of
+      // probability 0 dropped.
+      std::int32_t cell[5];
+      double probability[5];
+      int n = 0;
+      const auto add = [&](Index next, double p) {
+        for (int j = 0; j < n; ++j)
+          if (cell[j] == next) return void(probability[j] += p);
+        cell[n] = static_cast<std::int32_t>(next), probability[n] = p, ++n;
+      };
+      add(target[a], 1.0 - slip);
+      for (int move = 0; move < 4; ++move) add(target[move], slip / 4.0);
+      int kept = 0;
+      for (int j = 0; j < n; ++j)
+        if (probability[j] > 0.0) cell[kept] = cell[j], probability[kept] = probability[j], ++kept;
+      const auto size = static_cast<std::size_t>(kept);
+      mdp.add_row(std::span<const std::int32_t>(cell, size), std::span<const double>(probability, size), reward);
+    }
+  }
+  return mdp;
 }
 
 struct Garnet {
@@ -172,18 +114,14 @@ FiniteSize garnet_size(const Garnet& p) {
 /// distinct. A table of the states taken in the current row makes a draw O(1), so a row costs
 /// its draws, S (H_S - H_(S-b)) in expectation (H the harmonic numbers): at most b (1 + ln S)
 /// even when b = S, where a search of the row's list made it O(b^2 ln b).
-void garnet(const JsonNode& g, FiniteMdp& mdp) {
+FiniteMdpBuilder garnet(const JsonNode& g) {
   const Garnet params = read_garnet(g);
   const Index S = params.states, A = params.actions, b = params.branching;
-  SecondCore second_core(S > kPrefaultAbove);
-  name_states(second_core, mdp, S);
-  mdp.action_names.resize(static_cast<std::size_t>(A));
-  for (Index a = 0; a < A; ++a) mdp.action_names[static_cast<std::size_t>(a)] = std::to_string(a);
-  mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
-  mdp.terminal.assign(static_cast<std::size_t>(S), 0);
+  FiniteMdpBuilder mdp(S, A);
+  mdp.start(Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S)));
+  mdp.reserve(S * A * b);
   Rng rng(params.seed, 0);
   const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
-  reserve(second_core, mdp, S * A, S * A * b);
   std::vector<Index> successors;
   std::vector<char> taken(static_cast<std::size_t>(S), 0);  // taken[s'] while s' is in `successors`
   std::vector<double> cuts;
@@ -206,6 +144,7 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
       }
       mdp.end_row();
     }
+  return mdp;
 }
 
 }  // namespace
@@ -219,12 +158,12 @@ FiniteSize generated_size(const JsonNode& generator) {
   type.fail("unknown generator \"" + kind + "\" (expected \"gridworld\" or \"garnet\")");
 }
 
-void generate_mdp(const JsonNode& generator, FiniteMdp& mdp) {
+FiniteMdp generate_mdp(const JsonNode& generator, double gamma, std::optional<double> one_minus_gamma) {
   generator.expect_object();
   const JsonNode type = generator.at("type");
   const std::string& kind = type.string();
-  if (kind == "gridworld") return gridworld(generator, mdp);
-  if (kind == "garnet") return garnet(generator, mdp);
+  if (kind == "gridworld") return std::move(gridworld(generator).gamma(gamma, one_minus_gamma)).build();
+  if (kind == "garnet") return std::move(garnet(generator).gamma(gamma, one_minus_gamma)).build();
   type.fail("unknown generator \"" + kind + "\" (expected \"gridworld\" or \"garnet\")");
 }
 

@@ -116,7 +116,7 @@ int run_solve(const std::vector<std::string>& raw, std::ostream& out, std::ostre
   if (!solution.undefined_states.empty())
     err << file << ": note: v and q are undefined (null) at " << solution.undefined_states.size()
         << " state(s) not reachable from start from which termination is not certain, e.g. \""
-        << finite.mdp.state_names[solution.undefined_states.front()] << "\"\n";
+        << finite.mdp.state_names()[solution.undefined_states.front()] << "\"\n";
   if (!solution.gradient.allFinite())
     err << file << ": note: some gradient entries are undefined (null): an action the policy never takes "
                    "leads to a state that never terminates\n";
