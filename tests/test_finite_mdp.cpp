@@ -167,6 +167,7 @@ TEST_CASE("builder: build() refuses a table that breaks an invariant of the stor
   CHECK(refusal(three_rows_builder(2.0).terminal({0, 1})) == "FiniteMdpBuilder: 2 terminal flags for 3 states");
   CHECK(refusal(three_rows_builder(2.0).gamma(1.5)).find("gamma must be in (0, 1]") != std::string::npos);
   CHECK(refusal(three_rows_builder(2.0).gamma(1.0, 0.5)).find("1 - gamma") != std::string::npos);
+  CHECK(refusal(three_rows_builder(2.0).gamma(1e-320, 1.0)) == "");  // 1 - gamma is 1 to a double
 
   FiniteMdpBuilder no_gamma(1, 1);
   no_gamma.start(Eigen::VectorXd::Ones(1)).add_outcome(0, 1.0, 0.0).end_row();

@@ -149,8 +149,9 @@ FiniteMdp FiniteMdpBuilder::build() && {
 
   if (!has_gamma_) fault("no gamma given");
   check_gamma(m.gamma_);
-  if (m.gamma_complement_ && !(m.gamma_ < 1.0 && *m.gamma_complement_ > 0.0 && *m.gamma_complement_ < 1.0))
-    fault("1 - gamma must be in (0, 1), with gamma < 1");
+  // 1 - gamma is 1 to a double when gamma is below 2^-54.
+  if (m.gamma_complement_ && !(m.gamma_ < 1.0 && *m.gamma_complement_ > 0.0 && *m.gamma_complement_ <= 1.0))
+    fault("1 - gamma must be in (0, 1], with gamma < 1");
   if (!has_start_) fault("no start distribution given");
   if (m.start_.size() != S)
     fault("the start distribution has " + std::to_string(m.start_.size()) + " entries for " + std::to_string(S) + " states");

@@ -166,7 +166,7 @@ class FiniteMdpBuilder {
   FiniteMdpBuilder& state_names(std::vector<std::string> names);
   FiniteMdpBuilder& action_names(std::vector<std::string> names);
   /// gamma in (0, 1]; `one_minus_gamma`, when gamma < 1, is 1 - gamma from its decimal text
-  /// (FiniteMdp::gamma_complement), in (0, 1). Required.
+  /// (FiniteMdp::gamma_complement), in (0, 1]. Required.
   FiniteMdpBuilder& gamma(double gamma, std::optional<double> one_minus_gamma = std::nullopt);
   /// The initial distribution: S finite non-negative entries. Required.
   FiniteMdpBuilder& start(Eigen::VectorXd start);
