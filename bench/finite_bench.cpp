@@ -25,14 +25,13 @@ namespace {
 
 /// The spec's gridworld dynamics (docs/file-format.md, "Generated problems"), W x W cells.
 FiniteMdp gridworld(Index W, double slip, double gamma) {
-  FiniteMdp m;
   const Index S = W * W, A = 4;
-  m.gamma = gamma;
-  for (Index s = 0; s < S; ++s) m.state_names.push_back(std::to_string(s));
-  m.action_names = {"up", "down", "left", "right"};
-  m.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
-  m.terminal.assign(S, 0);
-  m.terminal[S - 1] = 1;
+  FiniteMdpBuilder m(S, A);
+  m.gamma(gamma).action_names({"up", "down", "left", "right"});
+  m.start(Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S)));
+  std::vector<char> terminal(static_cast<std::size_t>(S), 0);
+  terminal[static_cast<std::size_t>(S - 1)] = 1;
+  m.terminal(terminal);
   const int dr[4] = {-1, 1, 0, 0}, dc[4] = {0, 0, -1, 1};
   const auto target = [&](Index s, int move) {
     const Index r = s / W + dr[move], c = s % W + dc[move];
@@ -40,13 +39,13 @@ FiniteMdp gridworld(Index W, double slip, double gamma) {
   };
   for (Index s = 0; s < S; ++s)
     for (int a = 0; a < A; ++a) {
-      if (!m.is_terminal(s)) {
+      if (!terminal[static_cast<std::size_t>(s)]) {
         m.add_outcome(target(s, a), 1.0 - slip, -1.0);
         for (int move = 0; move < 4; ++move) m.add_outcome(target(s, move), slip / 4, -1.0);
       }
       m.end_row();
     }
-  return m;
+  return std::move(m).build();
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {

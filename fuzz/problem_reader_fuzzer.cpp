@@ -36,16 +36,16 @@ void check_finite(const pgtruth::FiniteProblem& p) {
   const pgtruth::FiniteMdp& m = p.mdp;
   const auto S = m.num_states(), A = m.num_actions();
   require(S > 0 && A > 0, "at least one state and one action");
-  require(m.start.size() == S && m.terminal.size() == static_cast<std::size_t>(S), "start and terminal per state");
-  require(m.outcome_begin.size() == static_cast<std::size_t>(S * A + 1), "one outcome row per (state, action)");
-  require(m.outcome_begin.front() == 0 && m.outcome_begin.back() == m.num_outcomes(), "outcome rows cover the outcomes");
-  for (std::size_t r = 0; r + 1 < m.outcome_begin.size(); ++r)
-    require(m.outcome_begin[r] <= m.outcome_begin[r + 1], "outcome rows in order");
-  for (const auto next : m.outcome_next) require(next >= 0 && next < S, "successors in range");
-  for (const double q : m.outcome_probability) require(q >= 0.0 && q <= 1.0, "probabilities in [0, 1]");
-  require(m.outcome_probability.size() == m.outcome_next.size(), "a probability an outcome");
-  require(m.outcome_reward.empty() ? m.row_reward.size() == static_cast<std::size_t>(S * A)
-                                   : m.outcome_reward.size() == m.outcome_next.size(),
+  require(m.start().size() == S && m.terminal().size() == static_cast<std::size_t>(S), "start and terminal per state");
+  require(m.outcome_begin().size() == static_cast<std::size_t>(S * A + 1), "one outcome row per (state, action)");
+  require(m.outcome_begin().front() == 0 && m.outcome_begin().back() == m.num_outcomes(), "outcome rows cover the outcomes");
+  for (std::size_t r = 0; r + 1 < m.outcome_begin().size(); ++r)
+    require(m.outcome_begin()[r] <= m.outcome_begin()[r + 1], "outcome rows in order");
+  for (const auto next : m.outcome_next()) require(next >= 0 && next < S, "successors in range");
+  for (const double q : m.outcome_probability()) require(q >= 0.0 && q <= 1.0, "probabilities in [0, 1]");
+  require(m.outcome_probability().size() == m.outcome_next().size(), "a probability an outcome");
+  require(m.outcome_reward().empty() ? m.row_reward().size() == static_cast<std::size_t>(S * A)
+                                   : m.outcome_reward().size() == m.outcome_next().size(),
           "a reward a row, or one an outcome");
   require(p.policy.num_parameters() == pgtruth::expected_num_parameters(m, p.policy.kind, p.policy.features.cols()),
           "the policy's parameter count matches the MDP");

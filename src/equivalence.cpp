@@ -115,12 +115,9 @@ EquivalenceReport lqg_equivalence(const LqgPair& pair) {
 }
 
 FiniteMdp deterministic_mdp(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
-  FiniteMdp d;
-  d.gamma = mdp.gamma;
-  d.state_names = mdp.state_names;
-  d.action_names = {"mu(s)"};
-  d.start = mdp.start;
-  d.terminal = mdp.terminal;
+  FiniteMdpBuilder d(mdp.num_states(), 1);
+  d.gamma(mdp.gamma()).state_names(mdp.state_names()).action_names({"mu(s)"});
+  d.start(mdp.start()).terminal(mdp.terminal());
   for (Index s = 0; s < mdp.num_states(); ++s) {
     if (!mdp.is_terminal(s))
       for (Index a = 0; a < mdp.num_actions(); ++a)
@@ -128,7 +125,7 @@ FiniteMdp deterministic_mdp(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
           if (pi(s, a) > 0.0) d.add_outcome(o.next, pi(s, a) * o.probability, o.reward);
     d.end_row();
   }
-  return d;
+  return std::move(d).build();
 }
 
 FinitePair solve_both_formulations(const FiniteProblem& problem, const FiniteSolveOptions& options) {
@@ -181,7 +178,7 @@ EquivalenceReport finite_equivalence(const FiniteProblem& problem, const FiniteP
         for (const Outcome& o : mdp.outcomes_of(s, a))
           if (o.next != s) next += o.probability * (pair.D.v(o.next) - pair.D.v(s));
       }
-      weight(s, a) = pair.D.occupancy(s) * (r_sa(s, a) + mdp.gamma * next);
+      weight(s, a) = pair.D.occupancy(s) * (r_sa(s, a) + mdp.gamma() * next);
     }
   }
   const Eigen::VectorXd dpg = contract_policy_derivative(mdp, problem.policy, pair.S.policy, weight);

@@ -76,7 +76,7 @@ IterativeEvaluation evaluate_by_iteration(const FiniteProblem& p, const Eigen::M
       if (m.is_terminal(s)) continue;
       for (Eigen::Index a = 0; a < A; ++a) {
         double qsa = 0.0;
-        for (const Outcome& o : m.outcomes_of(s, a)) qsa += o.probability * (o.reward + m.gamma * out.v(o.next));
+        for (const Outcome& o : m.outcomes_of(s, a)) qsa += o.probability * (o.reward + m.gamma() * out.v(o.next));
         out.q(s, a) = qsa;
         next(s) += pi(s, a) * qsa;
       }
@@ -86,7 +86,7 @@ IterativeEvaluation evaluate_by_iteration(const FiniteProblem& p, const Eigen::M
     if (change <= 1e-15 * std::max(1.0, out.v.cwiseAbs().maxCoeff()) && sweep > 0) break;
   }
   // Occupancy: propagate the distribution of s_t (mass leaves on entering terminal states).
-  Eigen::VectorXd mu = m.start;
+  Eigen::VectorXd mu = m.start();
   for (Eigen::Index s = 0; s < S; ++s)
     if (m.is_terminal(s)) mu(s) = 0.0;
   out.occupancy = Eigen::VectorXd::Zero(S);
@@ -100,9 +100,9 @@ IterativeEvaluation evaluate_by_iteration(const FiniteProblem& p, const Eigen::M
         for (const Outcome& o : m.outcomes_of(s, a))
           if (!m.is_terminal(o.next)) next(o.next) += mu(s) * pi(s, a) * o.probability;
     mu = next;
-    discount *= m.gamma;
+    discount *= m.gamma();
   }
-  out.J = m.start.dot(out.v);
+  out.J = m.start().dot(out.v);
   return out;
 }
 
@@ -123,7 +123,7 @@ RolloutStatistics roll_out(const FiniteProblem& p, const Eigen::MatrixXd& pi, lo
   for (long e = 0; e < episodes; ++e) {
     visits.setZero();
     double ret = 0.0;
-    Eigen::Index s = draw(m.start, S);
+    Eigen::Index s = draw(m.start(), S);
     while (!m.is_terminal(s)) {
       visits(s) += 1.0;
       const Eigen::Index a = draw(pi.row(s), A);
@@ -132,7 +132,7 @@ RolloutStatistics roll_out(const FiniteProblem& p, const Eigen::MatrixXd& pi, lo
           draw([&](Eigen::Index i) { return outcomes[static_cast<std::size_t>(i)].probability; },
                static_cast<Eigen::Index>(outcomes.size())))];
       ret += o.reward;
-      if (m.gamma < 1.0 && uniform(rng) >= m.gamma) break;  // stop with probability 1 - gamma
+      if (m.gamma() < 1.0 && uniform(rng) >= m.gamma()) break;  // stop with probability 1 - gamma
       s = o.next;
     }
     sum += ret, sum_sq += ret * ret;

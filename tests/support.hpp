@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pgtruth/io/problem_file.hpp"
@@ -20,6 +21,25 @@ const std::vector<std::string>& shipped_cases();
 FiniteProblem load_case(const std::string& name);
 /// Parses a finite problem from text (for problems written inside a test).
 FiniteProblem parse_finite(const std::string& text);
+
+/// A copy of `mdp` made through FiniteMdpBuilder, each outcome passed through `change(k, o)`
+/// first (k its index in the table): a built MDP is read-only, and tests perturb one on purpose.
+template <class Change>
+FiniteMdp rebuilt(const FiniteMdp& mdp, Change change) {
+  FiniteMdpBuilder b(mdp.num_states(), mdp.num_actions());
+  b.state_names(mdp.state_names()).action_names(mdp.action_names()).start(mdp.start()).terminal(mdp.terminal());
+  b.gamma(mdp.gamma(), mdp.gamma_complement());
+  for (Eigen::Index row = 0; row < mdp.num_states() * mdp.num_actions(); ++row) {
+    for (Eigen::Index k = mdp.outcome_begin()[static_cast<std::size_t>(row)];
+         k < mdp.outcome_begin()[static_cast<std::size_t>(row) + 1]; ++k) {
+      Outcome o = mdp.outcome(row, k);
+      change(k, o);
+      b.add_outcome(o.next, o.probability, o.reward);
+    }
+    b.end_row();
+  }
+  return std::move(b).build();
+}
 
 /// pi(a|s) straight from the spec's formula (no log-sum-exp shift; test thetas are small).
 Eigen::MatrixXd reference_policy(const FiniteProblem& p);

@@ -80,13 +80,13 @@ TEST_CASE("check at real size: a 10^4-state gridworld (40 000 parameters) in bou
     };
     thread_local std::vector<Visit> episode;
     episode.clear();
-    for (Index s = rng.categorical(p.mdp.start, p.mdp.num_states()); !p.mdp.is_terminal(s);) {
+    for (Index s = rng.categorical(p.mdp.start(), p.mdp.num_states()); !p.mdp.is_terminal(s);) {
       const Index a = rng.categorical(sol.policy.row(s), A);
       const auto outcomes = p.mdp.outcomes_of(s, a);
       const auto& o = outcomes[static_cast<std::size_t>(rng.categorical(
           [&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; }, static_cast<long>(outcomes.size())))];
       episode.push_back({s, a, o.reward});
-      if (rng.uniform() >= p.mdp.gamma) break;
+      if (rng.uniform() >= p.mdp.gamma()) break;
       s = o.next;
     }
     double G = 0.0;

@@ -24,7 +24,7 @@ struct Visit {
 /// truncated) the stopping draw at each step, in the sampler's order.
 std::vector<Visit> rollout(const FiniteProblem& p, const Eigen::MatrixXd& pi, Rng& rng, bool stop, long horizon) {
   std::vector<Visit> visits;
-  Index s = rng.categorical(p.mdp.start, p.mdp.num_states());
+  Index s = rng.categorical(p.mdp.start(), p.mdp.num_states());
   while (!p.mdp.is_terminal(s) && static_cast<long>(visits.size()) < horizon) {
     const Index a = rng.categorical(pi.row(s), p.mdp.num_actions());
     const auto outcomes = p.mdp.outcomes_of(s, a);
@@ -32,7 +32,7 @@ std::vector<Visit> rollout(const FiniteProblem& p, const Eigen::MatrixXd& pi, Rn
         rng.categorical([&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
                         static_cast<long>(outcomes.size())))];
     visits.push_back({s, a, o.next, o.reward});
-    if (stop && rng.uniform() >= p.mdp.gamma) break;
+    if (stop && rng.uniform() >= p.mdp.gamma()) break;
     s = o.next;
   }
   return visits;
@@ -42,7 +42,7 @@ std::vector<Visit> rollout(const FiniteProblem& p, const Eigen::MatrixXd& pi, Rn
 /// sums) or, for reinforce-rtg-undiscounted, truncation (discounted sums).
 Eigen::VectorXd plain_estimate(Estimator e, const FiniteProblem& p, const FiniteSolution& sol,
                                const std::vector<Visit>& v, double lambda) {
-  const double gamma = p.mdp.gamma;
+  const double gamma = p.mdp.gamma();
   const Eigen::MatrixXd& pi = sol.policy;
   const auto psi = [&](const Visit& x) -> Eigen::VectorXd {
     return test::reference_policy_derivative(p, pi, x.s, x.a) / pi(x.s, x.a);
@@ -80,8 +80,7 @@ Eigen::VectorXd plain_estimate(Estimator e, const FiniteProblem& p, const Finite
 /// The shipped two-state case at discount `gamma` (1 − gamma then from the double).
 FiniteProblem two_state_at(double gamma) {
   FiniteProblem p = test::load_case("two-state.json");
-  p.mdp.gamma = gamma;
-  p.mdp.gamma_complement.reset();
+  p.mdp = p.mdp.with_gamma(gamma);
   return p;
 }
 
@@ -91,7 +90,7 @@ double largest_difference(Estimator e, const FiniteProblem& p, const FiniteSolut
                           long episodes, long* longest) {
   const SparseEstimateSampler sample = finite_estimator(p, sol, e, o);
   const bool truncated = e == Estimator::reinforce_rtg_undiscounted;
-  const long horizon = truncated ? undiscounted_horizon(p.mdp.gamma) : 1L << 40;
+  const long horizon = truncated ? undiscounted_horizon(p.mdp.gamma()) : 1L << 40;
   SparseEstimate x(p.policy.num_parameters());
   double worst = 0.0;
   for (long k = 0; k < episodes; ++k) {

@@ -131,8 +131,9 @@ TEST_CASE("finite: a transition row summing to 1 within the spec's 1e-9 keeps th
   for (const double factor : {1.0 + 1e-9, 1.0 - 1e-9}) {
     CAPTURE(factor);
     FiniteProblem problem = test::load_case("machine-maintenance.json");
-    for (std::size_t k = 0; k < problem.mdp.outcome_probability.size(); k += 3)
-      problem.mdp.outcome_probability[k] *= factor;
+    problem.mdp = test::rebuilt(problem.mdp, [&](Index k, Outcome& o) {
+      if (k % 3 == 0) o.probability *= factor;
+    });
     const EquivalenceReport r = finite_equivalence(problem, solve_both_formulations(problem));
     for (const Identity& i : r.identities) {
       CAPTURE(i.name);
@@ -144,7 +145,9 @@ TEST_CASE("finite: a transition row summing to 1 within the spec's 1e-9 keeps th
 TEST_CASE("finite: a D-MDP whose transitions are off by 1e-6 is reported") {
   const FiniteProblem problem = test::load_case("two-state.json");
   FinitePair pair = solve_both_formulations(problem);
-  pair.d_mdp.outcome_probability[0] += 1e-6;
+  pair.d_mdp = test::rebuilt(pair.d_mdp, [](Index k, Outcome& o) {
+    if (k == 0) o.probability += 1e-6;
+  });
   CHECK(!finite_equivalence(problem, pair).identities[0].holds());
 }
 
@@ -164,10 +167,11 @@ TEST_CASE("finite: the sparse row-by-row comparison of P_S and P_D equals a dens
     SUBCASE("one outcome of the D-MDP moved to another successor (a column only one side has)") {
       // The first outcome of the first non-terminal state with an outcome of positive probability.
       Index k = 0;
-      while (k < pair.d_mdp.num_outcomes() && pair.d_mdp.outcome_probability[static_cast<std::size_t>(k)] == 0.0) ++k;
+      while (k < pair.d_mdp.num_outcomes() && pair.d_mdp.outcome_probability()[static_cast<std::size_t>(k)] == 0.0) ++k;
       REQUIRE(k < pair.d_mdp.num_outcomes());
-      auto& next = pair.d_mdp.outcome_next[static_cast<std::size_t>(k)];
-      next = (next + 1) % static_cast<std::int32_t>(problem.mdp.num_states());
+      pair.d_mdp = test::rebuilt(pair.d_mdp, [&](Index j, Outcome& o) {
+        if (j == k) o.next = (o.next + 1) % problem.mdp.num_states();
+      });
       const DenseDeviation dense = dense_transitions_deviation(problem, pair);
       const Identity sparse = finite_equivalence(problem, pair).identities[0];
       CHECK(dense.deviation > 0.0);
@@ -176,7 +180,7 @@ TEST_CASE("finite: the sparse row-by-row comparison of P_S and P_D equals a dens
       CHECK(!sparse.holds());
     }
     SUBCASE("every probability of the D-MDP scaled by 1 + 1e-6") {
-      for (double& p : pair.d_mdp.outcome_probability) p *= 1.0 + 1e-6;
+      pair.d_mdp = test::rebuilt(pair.d_mdp, [](Index, Outcome& o) { o.probability *= 1.0 + 1e-6; });
       const DenseDeviation dense = dense_transitions_deviation(problem, pair);
       const Identity sparse = finite_equivalence(problem, pair).identities[0];
       CHECK(sparse.deviation == dense.deviation);

@@ -24,7 +24,7 @@ TEST_CASE("no estimator is found inconsistent on any shipped case (alpha 1e-4 ea
     const FiniteProblem p = test::load_case(name);
     const FiniteSolution sol = solve(p.mdp, p.policy);
     for (const EstimatorInfo& info : estimator_table()) {
-      if (info.id == Estimator::reinforce_rtg_undiscounted && p.mdp.gamma < 1.0) continue;  // biased by design
+      if (info.id == Estimator::reinforce_rtg_undiscounted && p.mdp.gamma() < 1.0) continue;  // biased by design
       if (!estimator_applies(p, info.id)) continue;  // e.g. visitation needs gamma < 1
       CAPTURE(name);
       CAPTURE(std::string(info.name));
@@ -86,7 +86,7 @@ struct Visit {
 
 std::vector<Visit> rollout(const FiniteProblem& p, const FiniteSolution& sol, Rng& rng, bool stop, long horizon = 2000) {
   std::vector<Visit> visits;
-  Index s = rng.categorical(p.mdp.start, p.mdp.num_states());
+  Index s = rng.categorical(p.mdp.start(), p.mdp.num_states());
   while (!p.mdp.is_terminal(s) && static_cast<long>(visits.size()) < horizon) {
     const Index a = rng.categorical(sol.policy.row(s), p.mdp.num_actions());
     const auto outcomes = p.mdp.outcomes_of(s, a);
@@ -94,7 +94,7 @@ std::vector<Visit> rollout(const FiniteProblem& p, const FiniteSolution& sol, Rn
         rng.categorical([&](long i) { return outcomes[static_cast<std::size_t>(i)].probability; },
                         static_cast<long>(outcomes.size())))];
     visits.push_back({s, a, o.reward});
-    if (stop && rng.uniform() >= p.mdp.gamma) break;
+    if (stop && rng.uniform() >= p.mdp.gamma()) break;
     s = o.next;
   }
   return visits;
@@ -137,8 +137,8 @@ TEST_CASE("power: deliberately broken estimators are caught within the default b
     CHECK(caught(sol, [&](Rng& rng) {
       const auto v = rollout(p, sol, rng, false);
       Eigen::VectorXd g = Eigen::VectorXd::Zero(d);
-      double G = 0, discount = std::pow(p.mdp.gamma, static_cast<double>(v.size()));
-      for (std::size_t t = v.size(); t-- > 0;) discount /= p.mdp.gamma, G += v[t].r, g += discount * G * psi(v[t].s, v[t].a);
+      double G = 0, discount = std::pow(p.mdp.gamma(), static_cast<double>(v.size()));
+      for (std::size_t t = v.size(); t-- > 0;) discount /= p.mdp.gamma(), G += v[t].r, g += discount * G * psi(v[t].s, v[t].a);
       return g;
     }));
   }

@@ -113,7 +113,7 @@ TEST_CASE("every shipped case: Bellman and flow-balance residuals, recomputed he
     const FiniteSolution sol = solve(m, p.policy);
     // Bellman: v(s) = sum_a pi(a|s) q(s,a), q(s,a) = sum_o p_o (r_o + gamma v(s'_o)).
     // Flow balance: eta(s') = start(s') + gamma sum_{s,a} eta(s) pi(a|s) P(s'|s,a) off terminals.
-    Eigen::VectorXd inflow = m.start;
+    Eigen::VectorXd inflow = m.start();
     double bellman = 0.0;
     for (Eigen::Index s = 0; s < m.num_states(); ++s) {
       if (m.is_terminal(s)) continue;
@@ -121,8 +121,8 @@ TEST_CASE("every shipped case: Bellman and flow-balance residuals, recomputed he
       for (Eigen::Index a = 0; a < m.num_actions(); ++a) {
         double q = 0.0;
         for (const Outcome& o : m.outcomes_of(s, a)) {
-          q += o.probability * (o.reward + m.gamma * sol.v(o.next));
-          inflow(o.next) += m.gamma * sol.occupancy(s) * sol.policy(s, a) * o.probability;
+          q += o.probability * (o.reward + m.gamma() * sol.v(o.next));
+          inflow(o.next) += m.gamma() * sol.occupancy(s) * sol.policy(s, a) * o.probability;
         }
         bellman = std::max(bellman, std::abs(q - sol.q(s, a)));
         v += sol.policy(s, a) * q;

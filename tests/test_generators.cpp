@@ -32,11 +32,11 @@ TEST_CASE("gridworld generator: the same dynamics as tools/make_gridworld_case.p
   const FiniteProblem g = generated(R"({"type": "gridworld", "width": 4, "height": 4, "slip": 0.2, "step_reward": -1})");
   const FiniteProblem dense = test::load_case("slippery-gridworld.json");
   REQUIRE(g.mdp.num_states() == 16);
-  CHECK(g.mdp.action_names == dense.mdp.action_names);
-  CHECK(g.mdp.terminal == dense.mdp.terminal);
+  CHECK(g.mdp.action_names() == dense.mdp.action_names());
+  CHECK(g.mdp.terminal() == dense.mdp.terminal());
   for (Index a = 0; a < 4; ++a) CHECK((transition_matrix(g.mdp, a) - transition_matrix(dense.mdp, a)).cwiseAbs().maxCoeff() < 1e-12);
   CHECK((g.mdp.expected_reward() - dense.mdp.expected_reward()).cwiseAbs().maxCoeff() < 1e-14);
-  CHECK(g.mdp.start.isApprox(Eigen::VectorXd::Constant(16, 1.0 / 16)));
+  CHECK(g.mdp.start().isApprox(Eigen::VectorXd::Constant(16, 1.0 / 16)));
 }
 
 TEST_CASE("gridworld generator: every shape and slip gives the spec's moves, each cell once a row, none of probability 0") {
@@ -74,7 +74,7 @@ TEST_CASE("gridworld generator: every shape and slip gives the spec's moves, eac
           REQUIRE(made.size() == expected.size());
           for (const auto& [cell, p] : expected) CHECK(made[cell] == doctest::Approx(p).epsilon(1e-15));
         }
-      CHECK(outcomes == static_cast<Index>(m.outcome_next.size()));  // no outcome outside a row
+      CHECK(outcomes == static_cast<Index>(m.outcome_next().size()));  // no outcome outside a row
     }
 }
 

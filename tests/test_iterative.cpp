@@ -36,7 +36,7 @@ void check_agreement(const pgtruth::FiniteProblem& p) {
   CHECK(relative_difference(b.gradient, a.gradient) <= tolerance);
   CHECK(b.J == doctest::Approx(a.J).epsilon(tolerance));
   // The iterative path reports |gamma P| / (1 - |gamma P|) >= the exact condition when gamma < 1.
-  if (p.mdp.gamma < 1.0) {
+  if (p.mdp.gamma() < 1.0) {
     CHECK(b.summary.condition_is_bound);
     CHECK(b.summary.condition >= a.summary.condition * (1.0 - 1e-12));
   } else {

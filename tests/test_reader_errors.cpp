@@ -37,7 +37,7 @@ TEST_CASE("names, indices, dense and list forms describe the same MDP") {
   const FiniteMdp& a = std::get<FiniteProblem>(list).mdp;
   const FiniteMdp& b = std::get<FiniteProblem>(dense).mdp;
   CHECK(a.expected_reward() == b.expected_reward());
-  CHECK(a.start == b.start);
+  CHECK(a.start() == b.start());
   for (Index s = 0; s < 2; ++s)
     for (Index act = 0; act < 2; ++act) {
       Eigen::Vector2d pa = Eigen::Vector2d::Zero(), pb = Eigen::Vector2d::Zero();

@@ -363,8 +363,8 @@ TEST_CASE("robustness: Garnet with branching = states makes the same MDP as befo
     const pgtruth::FiniteMdp& mdp = problem.mdp;
     for (long row = 0; row < S * A; ++row) {
       std::vector<std::pair<int, double>> made;
-      for (pgtruth::Index k = mdp.outcome_begin[row]; k < mdp.outcome_begin[row + 1]; ++k)
-        made.emplace_back(mdp.outcome_next[k], mdp.outcome_probability[k]);
+      for (pgtruth::Index k = mdp.outcome_begin()[row]; k < mdp.outcome_begin()[row + 1]; ++k)
+        made.emplace_back(mdp.outcome_next()[k], mdp.outcome_probability()[k]);
       REQUIRE(made == expected[static_cast<std::size_t>(row)]);  // exactly: the same draws in the same order
     }
   }

@@ -47,7 +47,7 @@ double optimal_J_by_value_iteration(const pgtruth::FiniteProblem& p) {
       double best = -INFINITY;
       for (Eigen::Index a = 0; a < mdp.num_actions(); ++a) {
         double q = r(s, a);
-        for (const auto& o : mdp.outcomes_of(s, a)) q += mdp.gamma * o.probability * v(o.next);
+        for (const auto& o : mdp.outcomes_of(s, a)) q += mdp.gamma() * o.probability * v(o.next);
         best = std::max(best, q);
       }
       next(s) = best;
@@ -56,7 +56,7 @@ double optimal_J_by_value_iteration(const pgtruth::FiniteProblem& p) {
     v = next;
     if (change < 1e-14) break;
   }
-  return mdp.start.dot(v);
+  return mdp.start().dot(v);
 }
 
 }  // namespace

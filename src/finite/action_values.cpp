@@ -21,7 +21,7 @@ void action_values_in(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bool norm
                       const Eigen::MatrixXd& r, const Unknowns& u, const std::vector<Real>& v, Index begin,
                       Index end, ActionValues& out) {
   const Index A = mdp.num_actions();
-  const double gamma = mdp.gamma, undefined = std::numeric_limits<double>::quiet_NaN();
+  const double gamma = mdp.gamma(), undefined = std::numeric_limits<double>::quiet_NaN();
   std::vector<Real> expected(static_cast<std::size_t>(A));  // sum P (v(s') - v(s)), per action
   std::vector<double> leave(static_cast<std::size_t>(A));
   std::vector<char> defined(static_cast<std::size_t>(A));

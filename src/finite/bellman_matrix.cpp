@@ -26,8 +26,8 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bo
                              const Unknowns& u, ExecutionContext& context) {
   const Index S = mdp.num_states(), A = mdp.num_actions(), n = static_cast<Index>(u.state_of.size());
   const auto entries_bound = [&](Index s) {  // at most one entry an outcome, plus the diagonal
-    return 1 + mdp.outcome_begin[static_cast<std::size_t>((s + 1) * A)] -
-           mdp.outcome_begin[static_cast<std::size_t>(s * A)];
+    return 1 + mdp.outcome_begin()[static_cast<std::size_t>((s + 1) * A)] -
+           mdp.outcome_begin()[static_cast<std::size_t>(s * A)];
   };
   // The states are assembled in two halves, [0, S/2) and [S/2, S): the first into M's storage,
   // the second into a buffer of its own (its entries go after the first half's, whose number
@@ -98,20 +98,20 @@ BellmanSystem bellman_system(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, bo
           const Index j = u.index_of[o.next];
           if (o.probability == 0.0) continue;
           if (j < 0) leave += o.probability;
-          else if (j != k) add(static_cast<int>(j), -mdp.gamma * pi(s, a) * o.probability);
+          else if (j != k) add(static_cast<int>(j), -mdp.gamma() * pi(s, a) * o.probability);
         }
         leaving += pi(s, a) * leave;
       }
       if (k < 0) continue;
       // The row sum (1 - gamma) + gamma sum_a pi(a|s) leave(s, a), then the diagonal as that sum
       // plus the off-diagonal magnitudes: no 1 - gamma p_ss that would cancel as gamma -> 1.
-      double row_sum = mdp.one_minus_gamma() + mdp.gamma * leaving;
+      double row_sum = mdp.one_minus_gamma() + mdp.gamma() * leaving;
       // A direct policy's row as given, unless it sums to 1 within the rounding of its decimals
       // to doubles (2 A eps): then it is the distribution the file states (its sum, 1).
       if (!normalised_policy) {
         const double deficit = 1.0 - pi.row(s).sum();
         if (std::abs(deficit) > 2.0 * static_cast<double>(A) * std::numeric_limits<double>::epsilon())
-          row_sum += mdp.gamma * deficit;
+          row_sum += mdp.gamma() * deficit;
       }
       double diagonal = row_sum;
       for (int p = first; p < size; ++p) diagonal -= value[p];

@@ -204,7 +204,7 @@ double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, co
   const double phi = policy.kind == PolicyKind::softmax_linear && policy.features.size()
                          ? policy.features.cwiseAbs().maxCoeff() : 1.0;
   const double reward = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
-  const double dw = (policy.is_softmax() ? 6.0 : 3.0) * mdp.gamma * value_error +
+  const double dw = (policy.is_softmax() ? 6.0 : 3.0) * mdp.gamma() * value_error +
                     (unrefined_v_size > 0.0 ? 8.0 * eps * (reward + 2.0 * unrefined_v_size) : 0.0);
   double bound = 0.0, magnitude = 0.0, term = 0.0;  // term: max_s |t_s|_inf
   for (std::size_t k = 0; k < u.state_of.size(); ++k) {  // rows as blocks of w and pi: no copies
@@ -294,7 +294,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
 
   // With gamma = 1 the values are finite exactly on the proper states (pgtruth/finite/structure.hpp).
   std::vector<char> proper(S, 1);
-  if (mdp.gamma == 1.0) proper = require_proper(mdp, pi).proper;
+  if (mdp.gamma() == 1.0) proper = require_proper(mdp, pi).proper;
   const Unknowns u = detail::number_unknowns(mdp, proper);
   const Index n = static_cast<Index>(u.state_of.size());
 
@@ -307,12 +307,12 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const RowMajorMatrix& M = system.M;
   const MatrixNorms& norms = system.norms;
   Eigen::VectorXd start(n);
-  for (Index k = 0; k < n; ++k) start(k) = mdp.start(u.state_of[k]);
+  for (Index k = 0; k < n; ++k) start(k) = mdp.start()(u.state_of[k]);
 
   // One factorisation of M serves v, eta and |M^{-1}|_inf; or two certified Krylov solves.
   const bool iterative = options.linear_solver == LinearSolver::iterative ||
                          (options.linear_solver == LinearSolver::automatic && n > options.iterative_above &&
-                          mdp.gamma < 1.0);
+                          mdp.gamma() < 1.0);
   BellmanSolves solves;
   if (n == 0)  // every state terminal (or, with gamma = 1, without a value): nothing to solve
     solves.method = "none (no state to solve for)";

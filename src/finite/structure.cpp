@@ -55,7 +55,7 @@ ChainStructure analyse_chain(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
 
   std::vector<Index> starts, terminals;
   for (Index s = 0; s < S; ++s) {
-    if (mdp.start(s) > 0.0) starts.push_back(s);
+    if (mdp.start()(s) > 0.0) starts.push_back(s);
     if (mdp.is_terminal(s)) terminals.push_back(s);
   }
   out.reachable.assign(S, 0);
@@ -86,7 +86,7 @@ ChainStructure require_proper(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
   if (chain.trapped)
     throw IllPosedError("/gamma",
                         "gamma = 1 but the policy does not reach a terminal state with probability 1: "
-                        "from state \"" + mdp.state_names[*chain.trapped] +
+                        "from state \"" + mdp.state_names()[*chain.trapped] +
                         "\" (reachable from start) no terminal state can be reached");
   return chain;
 }

@@ -69,8 +69,8 @@ std::string finite_solution_json(const FiniteProblem& problem, const FiniteSolut
   for (const std::string& key : wanted) {
     assert(finite_key_unavailable(problem, key).empty());
     if (key == "problem") out[key] = "finite";
-    else if (key == "states") out[key] = mdp.state_names;
-    else if (key == "actions") out[key] = mdp.action_names;
+    else if (key == "states") out[key] = mdp.state_names();
+    else if (key == "actions") out[key] = mdp.action_names();
     else if (key == "sense") out[key] = "reward";
     else if (key == "J") out[key] = solution.J;
     else if (key == "v") out[key] = vector_json(solution.v);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "io/format.hpp"
 #include "pgtruth/error.hpp"
@@ -14,28 +16,29 @@
 namespace pgtruth::detail {
 namespace {
 
-constexpr double kSumTolerance = 1e-9;   // spec §1: rows and start sum to 1 within 1e-9
 constexpr std::int64_t kMaxCount = 100'000'000;
 
 
 /// Names of states or actions: a count n (names "0".."n-1") or an array of unique strings.
-/// The table looks names up in a list it does not own (the MDP's), so it costs no copy.
 struct NameTable {
   std::string what;  // "state" or "action"
-  std::vector<std::string>* list = nullptr;
+  /// The names read from the file, until they are handed to the builder; empty when numbered.
+  std::vector<std::string> names;
+  /// The MDP's names, once it is built (the names above moved there).
+  const std::vector<std::string>* built = nullptr;
   Index count = 0;
   /// The names are "0".."n-1" (a count, or a generated problem's states): a name is looked up
-  /// by reading its number, with no index to build, and a count's names are made only once
-  /// the transitions have been read (make_numbered_names), so that a file of 100 bytes that
-  /// declares 10^8 states and lists none of their transitions is refused before they are.
+  /// by reading its number, with no index to build, and no list of them is made here
+  /// (FiniteMdpBuilder::build makes it once the transitions have been read), so that a file of
+  /// 100 bytes that declares 10^8 states and lists none of their transitions is refused before
+  /// they are.
   bool numbered = false;
   /// name -> index, built on the first lookup by name of names that are not numbered.
   mutable std::unordered_map<std::string, Index> index;
 
-  /// Reads the names of an array into `names`, or the count of a number, and returns the table.
-  static NameTable read(const JsonNode& node, const std::string& what, std::vector<std::string>& names) {
-    NameTable t{what, &names, 0, node.is_number(), {}};
-    names.clear();
+  /// Reads the names of an array, or the count of a number, and returns the table.
+  static NameTable read(const JsonNode& node, const std::string& what) {
+    NameTable t{what, {}, nullptr, 0, node.is_number(), {}};
     if (node.is_number()) {
       t.count = node.integer(1, kMaxCount);
     } else if (node.is_array()) {
@@ -45,31 +48,28 @@ struct NameTable {
         const std::string& s = name.string();
         if (s.empty()) name.fail("a " + what + " name must not be empty");
         if (t.index.count(s)) name.fail("the " + what + " \"" + s + "\" is named twice");
-        names.push_back(s);
+        t.names.push_back(s);
         t.index.emplace(s, static_cast<Index>(i));
       }
-      t.count = static_cast<Index>(names.size());
+      t.count = static_cast<Index>(t.names.size());
     } else {
       node.fail("expected a count or an array of " + what + " names, found " + describe_type(node.json()));
     }
     return t;
   }
 
-  /// The table of names already known (a generated problem's); `numbered` when they are
+  /// The table of a built MDP's names (a generated problem's); `numbered` when they are
   /// "0".."n-1" (a generator's states).
-  static NameTable of(std::vector<std::string>& names, const std::string& what, bool numbered) {
-    return NameTable{what, &names, static_cast<Index>(names.size()), numbered, {}};
+  static NameTable of(const std::vector<std::string>& names, const std::string& what, bool numbered) {
+    return NameTable{what, {}, &names, static_cast<Index>(names.size()), numbered, {}};
   }
 
-  /// Makes the names "0".."n-1" of a count in the list.
-  void make_numbered_names() const {
-    if (!numbered || static_cast<Index>(list->size()) == count) return;
-    list->reserve(static_cast<std::size_t>(count));
-    for (Index i = 0; i < count; ++i) list->push_back(std::to_string(i));
-  }
+  /// Hands the names read to the builder (none when numbered: it makes "0".."n-1").
+  std::vector<std::string> take_names() { return std::move(names); }
 
+  const std::vector<std::string>& list() const { return built ? *built : names; }
   Index size() const { return count; }
-  std::string name(Index i) const { return numbered ? std::to_string(i) : (*list)[static_cast<std::size_t>(i)]; }
+  std::string name(Index i) const { return numbered ? std::to_string(i) : list()[static_cast<std::size_t>(i)]; }
 
   /// A reference by name (a string) or by index (an integer).
   Index resolve(const JsonNode& node) const {
@@ -85,7 +85,7 @@ struct NameTable {
       node.fail("unknown " + what + " \"" + name + "\"");
     }
     if (index.empty())
-      for (std::size_t i = 0; i < list->size(); ++i) index.emplace((*list)[i], static_cast<Index>(i));
+      for (std::size_t i = 0; i < list().size(); ++i) index.emplace(list()[i], static_cast<Index>(i));
     const auto it = index.find(name);
     if (it == index.end()) node.fail("unknown " + what + " \"" + name + "\"");
     return it->second;
@@ -108,7 +108,7 @@ void check_probability(const JsonNode& node, double p) {
 }
 
 void check_sums_to_one(const JsonNode& node, double sum, const std::string& what) {
-  if (std::abs(sum - 1.0) > kSumTolerance)
+  if (!sums_to_one(sum))
     node.fail(what + " sum to " + format_number(sum, 15) + ", expected 1");
 }
 
@@ -149,8 +149,8 @@ std::vector<char> read_terminal(const std::optional<JsonNode>& node, const NameT
   return terminal;
 }
 
-/// Outcomes of every (s, a) row of the dense form while reading, before packing into
-/// FiniteMdp's arrays.
+/// Outcomes of every (s, a) row of the dense form while reading, before they are handed to the
+/// builder.
 using Rows = std::vector<std::vector<Outcome>>;
 
 /// `next` of a list-form entry: {state: prob} or [{"state", "p", "reward"}, ...].
@@ -226,8 +226,8 @@ ListedRows read_transition_list(const JsonNode& list, const NameTable& states, c
   return rows;
 }
 
-/// Packs the listed rows into `mdp`, the rows not listed (a terminal state's) empty.
-void pack_listed_rows(const ListedRows& rows, Index num_rows, FiniteMdp& mdp) {
+/// Adds the listed rows to the MDP, the rows not listed (a terminal state's) empty.
+void add_listed_rows(const ListedRows& rows, Index num_rows, FiniteMdpBuilder& mdp) {
   auto listed = rows.begin();
   for (Index row = 0; row < num_rows; ++row) {
     if (listed != rows.end() && listed->first == row)
@@ -268,7 +268,7 @@ Rows read_dense(const JsonNode& P, const JsonNode& R, const NameTable& states,
   return rows;
 }
 
-void pack_rows(const Rows& rows, FiniteMdp& mdp) {
+void add_rows(const Rows& rows, FiniteMdpBuilder& mdp) {
   for (const auto& row : rows) {
     for (const Outcome& o : row) mdp.add_outcome(o.next, o.probability, o.reward);
     mdp.end_row();
@@ -427,13 +427,14 @@ FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text, c
   if (const auto name = root.find("name")) problem.name = name->string();
   if (const auto description = root.find("description")) problem.description = description->string();
 
-  FiniteMdp& mdp = problem.mdp;
-  const JsonNode gamma = root.at("gamma");
-  mdp.gamma = gamma.number();
-  if (!(mdp.gamma > 0.0 && mdp.gamma <= 1.0))
-    gamma.fail("gamma must be in (0, 1], found " + format_number(mdp.gamma, 15));
-  mdp.gamma_complement = gamma_complement(gamma, text);  // exact where the double's 1 - gamma is not
+  const JsonNode gamma_node = root.at("gamma");
+  const double gamma = gamma_node.number();
+  if (!(gamma > 0.0 && gamma <= 1.0))
+    gamma_node.fail("gamma must be in (0, 1], found " + format_number(gamma, 15));
+  // 1 - gamma from the decimal text, exact where the double's complement is not
+  const std::optional<double> one_minus_gamma = gamma_complement(gamma_node, text);
 
+  const FiniteMdp& mdp = problem.mdp;
   NameTable states, actions;
   if (const auto generator = root.find("generator")) {
     // "generator" replaces states, actions, start, terminal and the transitions (spec §1).
@@ -443,34 +444,37 @@ FiniteProblem read_finite_problem(const JsonNode& root, std::string_view text, c
     FiniteSize size = generated_size(*generator);
     add_policy_size(root.find("policy"), size);
     require_memory(generator->where(), finite_memory_bytes(size), "the generated problem of " + describe_size(size), limit);
-    generate_mdp(*generator, mdp);
-    states = NameTable::of(mdp.state_names, "state", true);
-    actions = NameTable::of(mdp.action_names, "action", false);
+    problem.mdp = generate_mdp(*generator, gamma, one_minus_gamma);
+    states = NameTable::of(mdp.state_names(), "state", true);
+    actions = NameTable::of(mdp.action_names(), "action", false);
   } else {
     FiniteSize size = listed_size(root);
     add_policy_size(root.find("policy"), size);
     require_memory(root.at("states").where(), finite_memory_bytes(size), "a problem of " + describe_size(size), limit);
-    states = NameTable::read(root.at("states"), "state", mdp.state_names);
-    actions = NameTable::read(root.at("actions"), "action", mdp.action_names);
-    mdp.terminal = read_terminal(root.find("terminal"), states);
-    mdp.start = read_start(root.at("start"), states);
+    states = NameTable::read(root.at("states"), "state");
+    actions = NameTable::read(root.at("actions"), "action");
+    std::vector<char> terminal = read_terminal(root.find("terminal"), states);
+    Eigen::VectorXd start = read_start(root.at("start"), states);
 
     const auto list = root.find("transitions");
     const auto P = root.find("P");
     if (list && P) P->fail("give the transitions either as \"transitions\" or as \"P\" and \"R\", not both");
     if (!list && !P && !root.find("R"))
       root.fail("missing the transitions: give \"transitions\" (list form) or \"P\" and \"R\" (dense form)");
+    FiniteMdpBuilder builder(states.size(), actions.size());
     if (list) {
       if (const auto R = root.find("R")) R->fail("\"R\" belongs to the dense form; with \"transitions\" give rewards in the list");
-      pack_listed_rows(read_transition_list(*list, states, actions, mdp.terminal), states.size() * actions.size(), mdp);
+      add_listed_rows(read_transition_list(*list, states, actions, terminal), states.size() * actions.size(), builder);
     } else {
-      pack_rows(read_dense(root.at("P"), root.at("R"), states, actions, mdp.terminal), mdp);
+      add_rows(read_dense(root.at("P"), root.at("R"), states, actions, terminal), builder);
     }
+    builder.gamma(gamma, one_minus_gamma).start(std::move(start)).terminal(std::move(terminal));
+    builder.state_names(states.take_names()).action_names(actions.take_names());
+    problem.mdp = std::move(builder).build();
+    states.built = &mdp.state_names(), actions.built = &mdp.action_names();
   }
-  states.make_numbered_names();
-  actions.make_numbered_names();
   problem.policy = read_policy(root.at("policy"), mdp, states, actions);
-  if (mdp.gamma == 1.0) require_proper(mdp, policy_probabilities(mdp, problem.policy));
+  if (mdp.gamma() == 1.0) require_proper(mdp, policy_probabilities(mdp, problem.policy));
   return problem;
 }
 

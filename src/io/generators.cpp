@@ -1,9 +1,9 @@
 #include "io/generators.hpp"
 
 #include <algorithm>
-#include <map>
-#include <stdexcept>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/format.hpp"
@@ -13,19 +13,6 @@ namespace pgtruth::detail {
 namespace {
 
 constexpr std::int64_t kMaxStates = 100'000'000;
-
-void name_states(FiniteMdp& mdp, Index S) {
-  mdp.state_names.resize(static_cast<std::size_t>(S));
-  for (Index s = 0; s < S; ++s) mdp.state_names[static_cast<std::size_t>(s)] = std::to_string(s);
-}
-
-/// Room for `rows` rows of at most `outcomes` outcomes in all, each row with one reward.
-void reserve(FiniteMdp& mdp, Index rows, Index outcomes) {
-  mdp.outcome_begin.reserve(static_cast<std::size_t>(rows) + 1);
-  mdp.row_reward.reserve(static_cast<std::size_t>(rows));
-  mdp.outcome_next.reserve(static_cast<std::size_t>(outcomes));
-  mdp.outcome_probability.reserve(static_cast<std::size_t>(outcomes));
-}
 
 /// Gridworld (spec §1): cells row * W + column, row 0 at the top; with probability 1 − slip the
 /// intended move, with probability slip one of the four moves uniformly (the intended one
@@ -55,59 +42,47 @@ FiniteSize gridworld_size(const Gridworld& p) {
   return {.states = S, .actions = 4, .outcomes = (p.slip > 0 ? 16 : 4) * S, .successor_pairs = 5 * S};
 }
 
-void gridworld(const JsonNode& g, FiniteMdp& mdp) {
+FiniteMdpBuilder gridworld(const JsonNode& g) {
   const Gridworld params = read_gridworld(g);
   const Index W = params.width, H = params.height;
   const double slip = params.slip, reward = params.step_reward;
   const Index S = W * H;
-  name_states(mdp, S);
-  mdp.action_names = {"up", "down", "left", "right"};
-  mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
-  mdp.terminal.assign(static_cast<std::size_t>(S), 0);
-  mdp.terminal[static_cast<std::size_t>(S - 1)] = 1;
-  // The cells that the four moves reach from s (off-grid moves stay).
-  const auto targets = [&](Index s, Index (&next)[4]) {
-    const Index r = s / W, c = s % W;
-    next[0] = r > 0 ? s - W : s, next[1] = r < H - 1 ? s + W : s;
-    next[2] = c > 0 ? s - 1 : s, next[3] = c < W - 1 ? s + 1 : s;
-  };
-  // The rows s * 4 + a are written in place, in FiniteMdp's layout for one reward a row
-  // (outcome_begin, outcome_next, outcome_probability, row_reward; outcome_reward stays empty):
-  // at most four distinct cells a row (the four moves), cell numbers below 10^8 < 2^31.
-  const Index rows = S * 4;
-  mdp.outcome_begin.resize(static_cast<std::size_t>(rows) + 1);
-  mdp.row_reward.resize(static_cast<std::size_t>(rows));
-  mdp.outcome_next.resize(static_cast<std::size_t>(rows) * 4);
-  mdp.outcome_probability.resize(static_cast<std::size_t>(rows) * 4);
-  Index* begin = mdp.outcome_begin.data();
-  std::int32_t* cell_of = mdp.outcome_next.data();
-  double* probability_of = mdp.outcome_probability.data();
-  // Each row's outcomes: the cells the moves reach, merged, those of probability 0 dropped.
-  Index k = 0, next[4];
+  FiniteMdpBuilder mdp(S, 4);
+  mdp.action_names({"up", "down", "left", "right"});
+  mdp.start(Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S)));
+  std::vector<char> terminal(static_cast<std::size_t>(S), 0);
+  terminal[static_cast<std::size_t>(S - 1)] = 1;
+  mdp.terminal(std::move(terminal));
+  mdp.reserve(S * 4 * 4);  // at most four distinct cells a row (the four moves)
   for (Index s = 0; s < S; ++s) {
-    targets(s, next);
+    if (s == S - 1) {  // the terminal cell's rows: no outcome
+      for (int a = 0; a < 4; ++a) mdp.end_row();
+      continue;
+    }
+    // The cells that the four moves reach from s (off-grid moves stay).
+    const Index r = s / W, c = s % W;
+    const Index target[4] = {r > 0 ? s - W : s, r < H - 1 ? s + W : s, c > 0 ? s - 1 : s, c < W - 1 ? s + 1 : s};
     for (int a = 0; a < 4; ++a) {
-      begin[s * 4 + a] = k;
-      mdp.row_reward[static_cast<std::size_t>(s * 4 + a)] = s == S - 1 ? 0.0 : reward;
-      if (s == S - 1) continue;  // the terminal cell's rows: no outcome, no reward
-      // Merge moves that land in the same cell, then drop the cells of probability 0.
-      const Index first = k;
-      const auto add = [&](Index cell, double p) {
-        for (Index j = first; j < k; ++j)
-          if (cell_of[j] == cell) return void(probability_of[j] += p);
-        cell_of[k] = static_cast<std::int32_t>(cell), probability_of[k] = p, ++k;
+      // Moves that land in the same cell merged, in the order first reached; then the cells of
+      // probability 0 dropped.
+      std::int32_t cell[5];
+      double probability[5];
+      int n = 0;
+      const auto add = [&](Index next, double p) {
+        for (int j = 0; j < n; ++j)
+          if (cell[j] == next) return void(probability[j] += p);
+        cell[n] = static_cast<std::int32_t>(next), probability[n] = p, ++n;
       };
-      add(next[a], 1.0 - slip);
-      for (int move = 0; move < 4; ++move) add(next[move], slip / 4.0);
-      const Index merged = k;
-      k = first;
-      for (Index j = first; j < merged; ++j)
-        if (probability_of[j] > 0.0) cell_of[k] = cell_of[j], probability_of[k] = probability_of[j], ++k;
+      add(target[a], 1.0 - slip);
+      for (int move = 0; move < 4; ++move) add(target[move], slip / 4.0);
+      int kept = 0;
+      for (int j = 0; j < n; ++j)
+        if (probability[j] > 0.0) cell[kept] = cell[j], probability[kept] = probability[j], ++kept;
+      const auto size = static_cast<std::size_t>(kept);
+      mdp.add_row(std::span<const std::int32_t>(cell, size), std::span<const double>(probability, size), reward);
     }
   }
-  begin[rows] = k;
-  mdp.outcome_next.resize(static_cast<std::size_t>(k));
-  mdp.outcome_probability.resize(static_cast<std::size_t>(k));
+  return mdp;
 }
 
 struct Garnet {
@@ -139,17 +114,14 @@ FiniteSize garnet_size(const Garnet& p) {
 /// distinct. A table of the states taken in the current row makes a draw O(1), so a row costs
 /// its draws, S (H_S - H_(S-b)) in expectation (H the harmonic numbers): at most b (1 + ln S)
 /// even when b = S, where a search of the row's list made it O(b^2 ln b).
-void garnet(const JsonNode& g, FiniteMdp& mdp) {
+FiniteMdpBuilder garnet(const JsonNode& g) {
   const Garnet params = read_garnet(g);
   const Index S = params.states, A = params.actions, b = params.branching;
-  name_states(mdp, S);
-  mdp.action_names.resize(static_cast<std::size_t>(A));
-  for (Index a = 0; a < A; ++a) mdp.action_names[static_cast<std::size_t>(a)] = std::to_string(a);
-  mdp.start = Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S));
-  mdp.terminal.assign(static_cast<std::size_t>(S), 0);
+  FiniteMdpBuilder mdp(S, A);
+  mdp.start(Eigen::VectorXd::Constant(S, 1.0 / static_cast<double>(S)));
+  mdp.reserve(S * A * b);
   Rng rng(params.seed, 0);
   const auto uniform_index = [&](Index n) { return std::min(n - 1, static_cast<Index>(rng.uniform() * static_cast<double>(n))); };
-  reserve(mdp, S * A, S * A * b);
   std::vector<Index> successors;
   std::vector<char> taken(static_cast<std::size_t>(S), 0);  // taken[s'] while s' is in `successors`
   std::vector<double> cuts;
@@ -172,6 +144,7 @@ void garnet(const JsonNode& g, FiniteMdp& mdp) {
       }
       mdp.end_row();
     }
+  return mdp;
 }
 
 }  // namespace
@@ -185,12 +158,12 @@ FiniteSize generated_size(const JsonNode& generator) {
   type.fail("unknown generator \"" + kind + "\" (expected \"gridworld\" or \"garnet\")");
 }
 
-void generate_mdp(const JsonNode& generator, FiniteMdp& mdp) {
+FiniteMdp generate_mdp(const JsonNode& generator, double gamma, std::optional<double> one_minus_gamma) {
   generator.expect_object();
   const JsonNode type = generator.at("type");
   const std::string& kind = type.string();
-  if (kind == "gridworld") return gridworld(generator, mdp);
-  if (kind == "garnet") return garnet(generator, mdp);
+  if (kind == "gridworld") return std::move(gridworld(generator).gamma(gamma, one_minus_gamma)).build();
+  if (kind == "garnet") return std::move(garnet(generator).gamma(gamma, one_minus_gamma)).build();
   type.fail("unknown generator \"" + kind + "\" (expected \"gridworld\" or \"garnet\")");
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Internal: the generated finite MDPs of spec §1, "Generated problems".
 
+#include <optional>
+
 #include "io/json_node.hpp"
 #include "io/memory_estimate.hpp"
 #include "pgtruth/finite/mdp.hpp"
@@ -11,8 +13,9 @@ namespace pgtruth::detail {
 /// generate_mdp checks them), for the memory estimate made before it is generated.
 FiniteSize generated_size(const JsonNode& generator);
 
-/// Fills states, actions, start, terminal and transitions of `mdp` (gamma is the caller's)
-/// from the "generator" object; throws InputError naming the pointer of a bad parameter.
-void generate_mdp(const JsonNode& generator, FiniteMdp& mdp);
+/// The MDP the "generator" object describes, with the caller's gamma (and 1 - gamma from its
+/// decimal text, FiniteMdp::gamma_complement()); throws InputError naming the pointer of a bad
+/// parameter. Sequential: generating starts no thread.
+FiniteMdp generate_mdp(const JsonNode& generator, double gamma, std::optional<double> one_minus_gamma);
 
 }  // namespace pgtruth::detail

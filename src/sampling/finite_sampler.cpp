@@ -101,7 +101,7 @@ bool estimator_applies(const FiniteProblem& problem, Estimator e, std::string* w
   else if (!problem.policy.is_softmax() && e != Estimator::all_actions)
     reason = std::string("the estimator ") + estimator_name(e) +
              " needs the score of a softmax policy; a direct policy supports all-actions only";
-  else if (e == Estimator::visitation && problem.mdp.gamma == 1.0)
+  else if (e == Estimator::visitation && problem.mdp.gamma() == 1.0)
     reason = "the visitation estimator samples s ~ d by restarts with probability 1 - gamma, so it needs gamma < 1";
   if (why) *why = reason;
   return reason.empty();
@@ -121,7 +121,7 @@ SparseEstimateSampler finite_estimator(const FiniteProblem& problem, const Finit
     Index k = 0;
     for (Index s = 0; s < mdp.num_states(); ++s) model->direct_index[static_cast<std::size_t>(s)] = mdp.is_terminal(s) ? -1 : k++;
   }
-  const double gamma = mdp.gamma;
+  const double gamma = mdp.gamma();
   const long cap = options.max_episode_steps;
 
   if (e == Estimator::visitation) {

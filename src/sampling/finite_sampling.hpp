@@ -7,7 +7,7 @@
 namespace pgtruth::detail {
 
 /// s₀ ~ start.
-inline Index sample_start(Rng& rng, const FiniteMdp& mdp) { return rng.categorical(mdp.start, mdp.num_states()); }
+inline Index sample_start(Rng& rng, const FiniteMdp& mdp) { return rng.categorical(mdp.start(), mdp.num_states()); }
 
 /// One outcome of (s, a), drawn with its probability.
 inline Outcome sample_outcome(Rng& rng, const FiniteMdp& mdp, Index s, Index a) {

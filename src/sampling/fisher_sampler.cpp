@@ -26,7 +26,7 @@ Eigen::VectorXd finite_fisher_sample(const FiniteProblem& p, const FiniteSolutio
   for (;;) {
     for (Index s = detail::sample_start(rng, m); !m.is_terminal(s);) {
       const Index a = rng.categorical(sol.policy.row(s), m.num_actions());
-      if (rng.uniform() >= m.gamma) {
+      if (rng.uniform() >= m.gamma()) {
         const Eigen::VectorXd psi = score(m, p.policy, sol.policy, s, a);
         return upper_triangle(psi * psi.transpose());
       }
@@ -39,7 +39,7 @@ Eigen::VectorXd finite_fisher_sample(const FiniteProblem& p, const FiniteSolutio
 
 CheckResult check_fisher(const FiniteProblem& problem, const FiniteSolution& solution, const CheckOptions& options) {
   if (!problem.policy.is_softmax()) throw InputError("/policy", "the Fisher matrix is defined for softmax policies only");
-  if (problem.mdp.gamma == 1.0)
+  if (problem.mdp.gamma() == 1.0)
     throw InputError("/gamma", "sampling s ~ d by restarts needs gamma < 1");
   if (!solution.fisher)
     throw InputError("/policy", "the Fisher matrix has too many entries to check (at most " +

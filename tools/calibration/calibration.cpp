@@ -33,7 +33,7 @@ Target target(const std::string& file) {
     auto solution = std::make_shared<FiniteSolution>(solve(problem->mdp, problem->policy));
     for (const EstimatorInfo& info : estimator_table())
       if (estimator_applies(*problem, info.id) &&
-          !(info.id == Estimator::reinforce_rtg_undiscounted && problem->mdp.gamma < 1.0))
+          !(info.id == Estimator::reinforce_rtg_undiscounted && problem->mdp.gamma() < 1.0))
         t.estimators.push_back(info.id);
     t.check = [problem, solution](Estimator e, const CheckOptions& o) { return check_estimator(*problem, *solution, e, o); };
     return t;

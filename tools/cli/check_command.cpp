@@ -128,7 +128,7 @@ Target make_target(const Problem& loaded, const std::string& file, const CheckOp
     auto solution = std::make_shared<FiniteSolution>(solve(finite->mdp, finite->policy, solve_options));
     t.title = finite->name.empty() ? file : finite->name + " (" + file + ")";
     t.truth = solution->gradient;
-    t.gamma = finite->mdp.gamma;
+    t.gamma = finite->mdp.gamma();
     t.parameter = [finite](Eigen::Index i) { return parameter_name(*finite, i); };
     t.applies = [finite](const EstimatorInfo& info) { return estimator_applies(*finite, info.id); };
     t.run = [finite, solution, options](Estimator e) {

@@ -53,7 +53,17 @@ void perturb(LqgPair& pair, double eps) {
 void perturb(FinitePair& pair, double eps) {
   pair.D.v *= 1.0 + eps;
   pair.D.occupancy *= 1.0 + eps;
-  for (double& p : pair.d_mdp.outcome_probability) p *= 1.0 + eps;
+  // The D-MDP's transitions, made again with every probability scaled (a built MDP is read-only).
+  const FiniteMdp& d = pair.d_mdp;
+  FiniteMdpBuilder scaled(d.num_states(), d.num_actions());
+  scaled.gamma(d.gamma(), d.gamma_complement()).state_names(d.state_names()).action_names(d.action_names());
+  scaled.start(d.start()).terminal(d.terminal());
+  for (Index s = 0; s < d.num_states(); ++s)
+    for (Index a = 0; a < d.num_actions(); ++a) {
+      for (const Outcome& o : d.outcomes_of(s, a)) scaled.add_outcome(o.next, o.probability * (1.0 + eps), o.reward);
+      scaled.end_row();
+    }
+  pair.d_mdp = std::move(scaled).build();
 }
 
 void print_report(std::ostream& out, const std::string& title, const EquivalenceReport& r) {

@@ -24,13 +24,13 @@ std::string parameter_name(const FiniteProblem& p, Index i) {
   const Index A = mdp.num_actions();
   switch (p.policy.kind) {
     case PolicyKind::softmax_tabular:
-      return "theta[" + mdp.state_names[i / A] + "," + mdp.action_names[i % A] + "]";
+      return "theta[" + mdp.state_names()[i / A] + "," + mdp.action_names()[i % A] + "]";
     case PolicyKind::softmax_linear:
       return "theta[" + std::to_string(i) + "]";
     case PolicyKind::direct: {
       Index k = i / A;  // the k-th non-terminal state
       for (Index s = 0; s < mdp.num_states(); ++s)
-        if (!mdp.is_terminal(s) && k-- == 0) return "pi(" + mdp.action_names[i % A] + "|" + mdp.state_names[s] + ")";
+        if (!mdp.is_terminal(s) && k-- == 0) return "pi(" + mdp.action_names()[i % A] + "|" + mdp.state_names()[s] + ")";
     }
   }
   return "theta[" + std::to_string(i) + "]";
@@ -75,11 +75,11 @@ void print_finite_report(std::ostream& out, const std::string& file, const Finit
                          const FiniteSolution& sol, Index max_rows) {
   const FiniteMdp& mdp = p.mdp;
   const Index S = mdp.num_states(), A = mdp.num_actions();
-  const Index terminals = std::count(mdp.terminal.begin(), mdp.terminal.end(), 1);
+  const Index terminals = std::count(mdp.terminal().begin(), mdp.terminal().end(), 1);
 
   out << (p.name.empty() ? file : p.name + " (" + file + ")") << "\n";
   out << "finite MDP: " << S << " states (" << terminals << " terminal), " << A << " actions, gamma = "
-      << num(mdp.gamma) << "; " << policy_description(p.policy) << ", " << p.policy.num_parameters()
+      << num(mdp.gamma()) << "; " << policy_description(p.policy) << ", " << p.policy.num_parameters()
       << " parameters\n\n";
 
   out << "J = " << num(sol.J) << "    (expected discounted return from start; maximised)\n";
@@ -96,14 +96,14 @@ void print_finite_report(std::ostream& out, const std::string& file, const Finit
   const Index columns = std::min(A, kMaxActionColumns);
   const auto shown = shortlist(S, max_rows, [&](Index s) { return sol.occupancy(s); });
   std::size_t name_width = 5;
-  for (Index s : shown) name_width = std::max(name_width, mdp.state_names[s].size());
+  for (Index s : shown) name_width = std::max(name_width, mdp.state_names()[s].size());
   constexpr std::size_t w = 14;
   out << pad("state", name_width + 1) << pad("v", w) << pad("occupancy", w);
-  for (Index a = 0; a < columns; ++a) out << pad("pi(" + mdp.action_names[a] + ")", w);
-  for (Index a = 0; a < columns; ++a) out << pad("A(" + mdp.action_names[a] + ")", w);
+  for (Index a = 0; a < columns; ++a) out << pad("pi(" + mdp.action_names()[a] + ")", w);
+  for (Index a = 0; a < columns; ++a) out << pad("A(" + mdp.action_names()[a] + ")", w);
   out << "\n";
   for (Index s : shown) {
-    out << pad(mdp.state_names[s], name_width + 1);
+    out << pad(mdp.state_names()[s], name_width + 1);
     if (mdp.is_terminal(s)) {
       out << "terminal\n";
       continue;
@@ -120,7 +120,7 @@ void print_finite_report(std::ostream& out, const std::string& file, const Finit
   if (!sol.undefined_states.empty())
     out << "note: v and q are undefined at " << sol.undefined_states.size()
         << " state(s) not reachable from start that never terminate (gamma = 1), for example \""
-        << mdp.state_names[sol.undefined_states.front()] << "\"\n";
+        << mdp.state_names()[sol.undefined_states.front()] << "\"\n";
   out << "\nsolver: " << sol.summary.brief_report() << "\n";
 }
 

@@ -102,7 +102,7 @@ int run_solve(const Settings& s, const std::string& file, std::ostream& out, std
     note(err, file,
          "v and q are undefined (null) at " + std::to_string(solution.undefined_states.size()) +
              " state(s) not reachable from start from which termination is not certain, e.g. \"" +
-             finite.mdp.state_names[solution.undefined_states.front()] + "\"");
+             finite.mdp.state_names()[solution.undefined_states.front()] + "\"");
   if (!solution.gradient.allFinite())
     note(err, file,
          "some gradient entries are undefined (null): an action the policy never takes leads to a state that never "

@@ -14,7 +14,7 @@ double corridor_J(const FiniteProblem& problem, double p) {
   FinitePolicy policy;
   policy.kind = PolicyKind::direct;
   policy.theta.resize(expected_num_parameters(mdp, PolicyKind::direct, 0));
-  const Index right = std::find(mdp.action_names.begin(), mdp.action_names.end(), "right") - mdp.action_names.begin();
+  const Index right = std::find(mdp.action_names().begin(), mdp.action_names().end(), "right") - mdp.action_names().begin();
   for (Index k = 0; k < policy.theta.size(); ++k) policy.theta(k) = (k % 2 == right) ? p : 1.0 - p;
   FiniteSolveOptions options;
   options.compute_fisher = false;

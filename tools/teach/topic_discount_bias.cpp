@@ -28,10 +28,10 @@ Eigen::VectorXd undiscounted_estimator_mean(const FiniteProblem& problem, const 
     return next;
   };
   std::vector<Eigen::VectorXd> mu;  // mu_t over non-terminal states
-  Eigen::VectorXd m = mdp.start;
+  Eigen::VectorXd m = mdp.start();
   for (Index s = 0; s < S; ++s)
     if (mdp.is_terminal(s)) m(s) = 0.0;
-  long H = undiscounted_horizon(mdp.gamma);
+  long H = undiscounted_horizon(mdp.gamma());
   for (long t = 0; H > 0 ? t < H : m.sum() > 1e-15; ++t) mu.push_back(m), m = step_distribution(m);
   H = static_cast<long>(mu.size());
 
@@ -43,7 +43,7 @@ Eigen::VectorXd undiscounted_estimator_mean(const FiniteProblem& problem, const 
       for (Index a = 0; a < A; ++a) {
         double next = 0.0;
         for (const Outcome& o : mdp.outcomes_of(s, a)) next += o.probability * v(o.next);
-        qn(s, a) = mdp.is_terminal(s) ? 0.0 : r(s, a) + mdp.gamma * next;
+        qn(s, a) = mdp.is_terminal(s) ? 0.0 : r(s, a) + mdp.gamma() * next;
       }
     v = (pi.array() * qn.array()).rowwise().sum();
   }
@@ -78,7 +78,7 @@ Page discount_bias(const TeachOptions& options) {
   std::vector<double> exact0, expected0, sampled0, error0;
   for (const double gamma : gammas) {
     FiniteProblem problem = finite_case(options, file);
-    problem.mdp.gamma = gamma;
+    problem.mdp = problem.mdp.with_gamma(gamma);
     const FiniteSolution solution = solve(problem.mdp, problem.policy, finite_solve_options(options));
     const Eigen::VectorXd expected = undiscounted_estimator_mean(problem, solution.policy);
     CheckOptions check = check_options(options, episodes);

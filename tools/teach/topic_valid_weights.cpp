@@ -63,7 +63,7 @@ Page valid_weights(const TeachOptions& options) {
                        {"truth", to_json(r.truth)}});
     }
     page.data["tables"][label] = table;
-    page.markdown += "## " + problem.name + " (`cases/" + file + "`, γ = " + cell(problem.mdp.gamma) + ")\n\n" +
+    page.markdown += "## " + problem.name + " (`cases/" + file + "`, γ = " + cell(problem.mdp.gamma()) + ")\n\n" +
                      markdown_table({"estimator", "weight W_t", "variance / episode", "rel. efficiency", "p-value",
                                      "verdict"},
                                     rows);

@@ -13,10 +13,10 @@ namespace {
 /// max_s' |eta(s') - start(s') - gamma sum_{s,a} eta(s) pi(a|s) P(s'|s,a)| over non-terminal s',
 /// relative to max(eta): the flow-balance equation checked term by term from the outcomes.
 double balance_residual(const FiniteMdp& mdp, const Eigen::MatrixXd& pi, const Eigen::VectorXd& eta) {
-  Eigen::VectorXd inflow = mdp.start;
+  Eigen::VectorXd inflow = mdp.start();
   for (Index s = 0; s < mdp.num_states(); ++s)
     for (Index a = 0; a < mdp.num_actions(); ++a)
-      for (const Outcome& o : mdp.outcomes_of(s, a)) inflow(o.next) += mdp.gamma * eta(s) * pi(s, a) * o.probability;
+      for (const Outcome& o : mdp.outcomes_of(s, a)) inflow(o.next) += mdp.gamma() * eta(s) * pi(s, a) * o.probability;
   double worst = 0.0;
   for (Index s = 0; s < mdp.num_states(); ++s)
     if (!mdp.is_terminal(s)) worst = std::max(worst, std::abs(eta(s) - inflow(s)));
@@ -50,9 +50,9 @@ Page visitation(const TeachOptions& options) {
     const double se = std::sqrt(d * (1.0 - d) / draws);
     if (d > 0.0) chi2 += (counts(s) - draws * d) * (counts(s) - draws * d) / (draws * d), ++cells;
     const double z = se > 0.0 ? (frequency(s) - d) / se : 0.0;
-    rows.push_back({mdp.state_names[static_cast<std::size_t>(s)], cell(solution.occupancy(s)), cell(d),
+    rows.push_back({mdp.state_names()[static_cast<std::size_t>(s)], cell(solution.occupancy(s)), cell(d),
                     cell(frequency(s)), cell(se, 2), cell(z, 2)});
-    table.push_back({{"state", mdp.state_names[static_cast<std::size_t>(s)]},
+    table.push_back({{"state", mdp.state_names()[static_cast<std::size_t>(s)]},
                      {"occupancy", solution.occupancy(s)},
                      {"visitation", d},
                      {"sampled", frequency(s)},
@@ -79,13 +79,13 @@ Page visitation(const TeachOptions& options) {
       "Normalised, d = η / Σ η is a distribution, and it can be sampled without knowing P: follow the "
       "policy and, before each step, stop with probability 1 − γ and keep the current state (restarting "
       "if the episode ends first).\n\n"
-      "On the " + problem.name + " (`cases/" + file + "`, γ = " + cell(mdp.gamma) + ", uniform policy), " +
+      "On the " + problem.name + " (`cases/" + file + "`, γ = " + cell(mdp.gamma()) + ", uniform policy), " +
       std::to_string(draws) + " restart draws against the exact d from one sparse solve. The balance "
       "equation, checked term by term from the transition table, holds to a relative " + cell(residual, 2) +
       "; Pearson's χ² = " + cell(chi2) + " on " + std::to_string(cells - 1) + " degrees of freedom "
       "(p = " + cell(p_value, 2) + ") says the samples follow d.\n\n" +
       markdown_table({"state", "occupancy η", "visitation d", "sampled", "std. error", "z"}, rows);
-  std::vector<std::string> names(mdp.state_names.begin(), mdp.state_names.end());
+  std::vector<std::string> names(mdp.state_names().begin(), mdp.state_names().end());
   page.add_figure({{"file", "visitation"},
                    {"kind", "bars"},
                    {"title", "Discounted visitation of the slippery gridworld"},
