@@ -116,7 +116,7 @@ EquivalenceReport lqg_equivalence(const LqgPair& pair) {
 
 FiniteMdp deterministic_mdp(const FiniteMdp& mdp, const Eigen::MatrixXd& pi) {
   FiniteMdpBuilder d(mdp.num_states(), 1);
-  d.gamma(mdp.gamma()).state_names(mdp.state_names()).action_names({"mu(s)"});
+  d.gamma(mdp.gamma(), mdp.gamma_complement()).state_names(mdp.state_names()).action_names({"mu(s)"});
   d.start(mdp.start()).terminal(mdp.terminal());
   for (Index s = 0; s < mdp.num_states(); ++s) {
     if (!mdp.is_terminal(s))

@@ -22,7 +22,7 @@ void require_rows_equal(const detail::RowGenerator& rows, const FiniteMdp& mdp, 
     expected_a = (a + 1) % mdp.num_actions(), expected_s += expected_a == 0;
     ++visited;
     CHECK(rows.is_terminal(s) == mdp.is_terminal(s));
-    CHECK(rows.start(s) == mdp.start(s));
+    CHECK(rows.start(s) == mdp.start()(s));
     const auto whole = mdp.outcomes_of(s, a);
     REQUIRE(outcomes.size() == whole.size());
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
@@ -36,8 +36,7 @@ void require_rows_equal(const detail::RowGenerator& rows, const FiniteMdp& mdp, 
 
 void check_generator(const nlohmann::json& generator) {
   const detail::JsonNode node(generator, "/generator");
-  FiniteMdp mdp;
-  detail::generate_mdp(node, mdp);
+  const FiniteMdp mdp = detail::generate_mdp(node, 0.9, std::nullopt);
   const auto rows = detail::make_row_generator(node);
   const Index S = mdp.num_states();
   require_rows_equal(*rows, mdp, 0, S);

@@ -83,7 +83,7 @@ Index state_index(const FiniteMdp& mdp, py::handle s, const char* name) {
   if (py::isinstance<py::str>(s)) {
     const auto key = s.cast<std::string>();
     for (Index i = 0; i < mdp.num_states(); ++i)
-      if (mdp.state_names[static_cast<std::size_t>(i)] == key) return i;
+      if (mdp.state_names()[static_cast<std::size_t>(i)] == key) return i;
     throw InputError(name, "unknown state \"" + key + "\"");
   }
   const long i = integer(s, name, "a state");
@@ -95,7 +95,7 @@ Index action_index(const FiniteMdp& mdp, py::handle a, const char* name) {
   if (py::isinstance<py::str>(a)) {
     const auto key = a.cast<std::string>();
     for (Index i = 0; i < mdp.num_actions(); ++i)
-      if (mdp.action_names[static_cast<std::size_t>(i)] == key) return i;
+      if (mdp.action_names()[static_cast<std::size_t>(i)] == key) return i;
     throw InputError(name, "unknown action \"" + key + "\"");
   }
   const long i = integer(a, name, "an action");
@@ -116,7 +116,7 @@ py::dict summary_dict(const LinearSolveSummary& s) {
 /// Every key of `solve --json` that the solution holds, in the spec's order.
 py::dict solution_dict(const FiniteProblem& p, const FiniteSolution& s) {
   py::dict d;
-  d["problem"] = "finite", d["states"] = p.mdp.state_names, d["actions"] = p.mdp.action_names, d["sense"] = "reward";
+  d["problem"] = "finite", d["states"] = p.mdp.state_names(), d["actions"] = p.mdp.action_names(), d["sense"] = "reward";
   d["J"] = s.J, d["v"] = to_numpy(s.v), d["q"] = to_numpy(s.q), d["advantage"] = to_numpy(s.advantage);
   d["policy"] = to_numpy(s.policy), d["occupancy"] = to_numpy(s.occupancy), d["expected_length"] = s.expected_length;
   d["visitation"] = to_numpy(s.visitation), d["gradient"] = theta_shaped(p, s.gradient);
@@ -216,7 +216,7 @@ FiniteHandle from_arrays(py::object P, py::object csr, py::object R, py::object 
   }
   const Index n = expected_num_parameters(problem.mdp, policy.kind, policy.features.cols());
   policy.theta = theta.is_none() ? Eigen::VectorXd::Zero(n) : read_theta(problem.mdp, policy.kind, n, theta, "theta");
-  if (problem.mdp.gamma == 1.0) require_proper(problem.mdp, policy_probabilities(problem.mdp, policy));
+  if (problem.mdp.gamma() == 1.0) require_proper(problem.mdp, policy_probabilities(problem.mdp, policy));
   return {std::make_shared<const FiniteProblem>(std::move(problem))};
 }
 
@@ -228,10 +228,10 @@ void bind_finite(py::module_& m) {
       .def_property_readonly("num_states", [](const FiniteHandle& h) { return h.problem->mdp.num_states(); })
       .def_property_readonly("num_actions", [](const FiniteHandle& h) { return h.problem->mdp.num_actions(); })
       .def_property_readonly("num_parameters", [](const FiniteHandle& h) { return h.problem->policy.num_parameters(); })
-      .def_property_readonly("states", [](const FiniteHandle& h) { return h.problem->mdp.state_names; })
-      .def_property_readonly("actions", [](const FiniteHandle& h) { return h.problem->mdp.action_names; })
-      .def_property_readonly("gamma", [](const FiniteHandle& h) { return h.problem->mdp.gamma; })
-      .def_property_readonly("start", [](const FiniteHandle& h) { return to_numpy(h.problem->mdp.start); })
+      .def_property_readonly("states", [](const FiniteHandle& h) { return h.problem->mdp.state_names(); })
+      .def_property_readonly("actions", [](const FiniteHandle& h) { return h.problem->mdp.action_names(); })
+      .def_property_readonly("gamma", [](const FiniteHandle& h) { return h.problem->mdp.gamma(); })
+      .def_property_readonly("start", [](const FiniteHandle& h) { return to_numpy(h.problem->mdp.start()); })
       .def_property_readonly("terminal", [](const FiniteHandle& h) {
         py::array_t<bool> t(h.problem->mdp.num_states());
         for (Index s = 0; s < h.problem->mdp.num_states(); ++s) t.mutable_data()[s] = h.problem->mdp.is_terminal(s);
@@ -250,7 +250,7 @@ void bind_finite(py::module_& m) {
       .def("with_theta", [](const FiniteHandle& h, py::object theta) {
         auto copy = std::make_shared<FiniteProblem>(*h.problem);
         copy->policy = policy_at(*h.problem, theta);
-        if (copy->mdp.gamma == 1.0) require_proper(copy->mdp, policy_probabilities(copy->mdp, copy->policy));
+        if (copy->mdp.gamma() == 1.0) require_proper(copy->mdp, policy_probabilities(copy->mdp, copy->policy));
         return FiniteHandle{std::move(copy)};
       }, py::arg("theta"), "The same MDP and policy kind at another theta (a copy of the problem).")
       .def("expected_reward", [](const FiniteHandle& h) { return to_numpy(h.problem->mdp.expected_reward()); })
@@ -259,9 +259,9 @@ void bind_finite(py::module_& m) {
         const Index rows = mdp.num_states() * mdp.num_actions(), K = mdp.num_outcomes();
         py::array_t<std::int64_t> begin(rows + 1), next(K);
         py::array_t<double> probability(K), reward(K);
-        for (Index row = 0; row <= rows; ++row) begin.mutable_data()[row] = mdp.outcome_begin[static_cast<std::size_t>(row)];
+        for (Index row = 0; row <= rows; ++row) begin.mutable_data()[row] = mdp.outcome_begin()[static_cast<std::size_t>(row)];
         for (Index row = 0; row < rows; ++row)
-          for (Index k = mdp.outcome_begin[static_cast<std::size_t>(row)]; k < mdp.outcome_begin[static_cast<std::size_t>(row) + 1]; ++k) {
+          for (Index k = mdp.outcome_begin()[static_cast<std::size_t>(row)]; k < mdp.outcome_begin()[static_cast<std::size_t>(row) + 1]; ++k) {
             const Outcome o = mdp.outcome(row, k);
             next.mutable_data()[k] = o.next, probability.mutable_data()[k] = o.probability, reward.mutable_data()[k] = o.reward;
           }

@@ -1,6 +1,7 @@
 #include "finite_from_arrays.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "io/format.hpp"
 #include "io/json_node.hpp"
@@ -23,24 +24,23 @@ std::vector<std::string> names_or_indices(std::vector<std::string> names, Index 
 
 FiniteMdp finite_mdp_from_arrays(const FiniteArrays& in) {
   const Index S = in.num_states, A = in.num_actions;
-  FiniteMdp mdp;
   if (!(in.gamma > 0.0 && in.gamma <= 1.0)) throw InputError("gamma", "gamma must be in (0, 1], found " + number(in.gamma));
-  mdp.gamma = in.gamma;
+  std::optional<double> complement;
   if (in.gamma < 1.0)
-    if (const auto complement = detail::decimal_complement(in.gamma_text); complement && *complement > 0.0)
-      mdp.gamma_complement = *complement;
-  mdp.state_names = names_or_indices(in.state_names, S);
-  mdp.action_names = names_or_indices(in.action_names, A);
-  mdp.terminal = in.terminal;
-  mdp.start = Eigen::Map<const Eigen::VectorXd>(in.start, S);
+    if (const auto c = detail::decimal_complement(in.gamma_text); c && *c > 0.0) complement = *c;
+  const Eigen::VectorXd start = Eigen::Map<const Eigen::VectorXd>(in.start, S);
   for (Index s = 0; s < S; ++s)
-    if (mdp.start(s) < 0.0) throw InputError("start[" + std::to_string(s) + "]", "a probability must not be negative, found " + number(mdp.start(s)));
-  if (std::abs(mdp.start.sum() - 1.0) > kSumTolerance)
-    throw InputError("start", "start probabilities sum to " + number(mdp.start.sum()) + ", expected 1");
+    if (start(s) < 0.0) throw InputError("start[" + std::to_string(s) + "]", "a probability must not be negative, found " + number(start(s)));
+  if (std::abs(start.sum() - 1.0) > kSumTolerance)
+    throw InputError("start", "start probabilities sum to " + number(start.sum()) + ", expected 1");
+  FiniteMdpBuilder mdp(S, A);
+  mdp.state_names(names_or_indices(in.state_names, S)).action_names(names_or_indices(in.action_names, A));
+  mdp.gamma(in.gamma, complement).start(start).terminal(in.terminal);
   for (Index s = 0; s < S; ++s) {
+    const bool terminal = in.terminal[static_cast<std::size_t>(s)] != 0;
     for (Index a = 0; a < A; ++a) {
       const Index row = s * A + a;
-      if (!mdp.is_terminal(s)) {
+      if (!terminal) {
         const std::string where = "P[" + std::to_string(s) + ", " + std::to_string(a) + "]";
         double sum = 0.0;
         for (std::int64_t k = in.P.row_begin[row]; k < in.P.row_begin[row + 1]; ++k) {
@@ -56,7 +56,7 @@ FiniteMdp finite_mdp_from_arrays(const FiniteArrays& in) {
       mdp.end_row();
     }
   }
-  return mdp;
+  return std::move(mdp).build();
 }
 
 }  // namespace pgtruth::python

@@ -19,9 +19,9 @@ class WholeProblem final : public DistributedProblem {
 
   Index num_states() const override { return mdp_.num_states(); }
   Index num_actions() const override { return mdp_.num_actions(); }
-  double gamma() const override { return mdp_.gamma; }
+  double gamma() const override { return mdp_.gamma(); }
   double one_minus_gamma() const override { return mdp_.one_minus_gamma(); }
-  double start(Index s) const override { return mdp_.start(s); }
+  double start(Index s) const override { return mdp_.start()(s); }
   Index unknown_of(Index s) const override { return index_of_[static_cast<std::size_t>(s)]; }
   bool is_undefined(Index s) const override { return !mdp_.is_terminal(s) && index_of_[static_cast<std::size_t>(s)] < 0; }
   void for_each_row(Index first, Index end, const RowVisitor& visit) const override {
@@ -48,7 +48,7 @@ class WholeProblem final : public DistributedProblem {
   void prepare() {
     pi_ = policy_probabilities(mdp_, policy_);
     std::vector<char> proper(static_cast<std::size_t>(mdp_.num_states()), 1);
-    if (mdp_.gamma == 1.0) proper = require_proper(mdp_, pi_).proper;
+    if (mdp_.gamma() == 1.0) proper = require_proper(mdp_, pi_).proper;
     index_of_.assign(proper.size(), -1);
     Index k = 0;
     for (Index s = 0; s < mdp_.num_states(); ++s)
