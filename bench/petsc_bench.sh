@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The PETSc engine against the embedded solver, side by side (docs/petsc.md): gridworlds of the
 # given sizes (cells; default 1e5 and 1e6), each solved by `pgtruth solve` (embedded) and by
-# `mpirun -n K pgtruth solve --engine petsc` for K = 1 and 2, with wall and CPU time and the peak
+# `mpirun -n K pgtruth-mpi solve --engine petsc` for K = 1 and 2, with wall and CPU time and the peak
 # memory of each rank. Not a test. Usage: bench/petsc_bench.sh [BUILD_DIR] [CELLS...]
 #   RANKS="1 2" PETSC_OPTIONS="-pc_type hypre" bench/petsc_bench.sh build 10000000
 set -euo pipefail
@@ -11,6 +11,7 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000)
 ranks=${RANKS:-1 2}
 pgtruth=$(realpath "$build/tools/pgtruth")
+pgtruth_mpi=$(realpath "$build/tools/pgtruth-mpi")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mpirun=(mpirun -n)
@@ -42,6 +43,6 @@ for cells in "${sizes[@]}"; do
     run embedded bash -c "$(declare -f timed); timed '$pgtruth' solve '$file' --keys J,solver"
   fi
   for k in $ranks; do
-    run "petsc, $k rank$([ "$k" = 1 ] || echo s)" "${mpirun[@]}" "$k" bash -c "$(declare -f timed); timed '$pgtruth' solve '$file' --engine petsc --keys J,solver"
+    run "petsc, $k rank$([ "$k" = 1 ] || echo s)" "${mpirun[@]}" "$k" bash -c "$(declare -f timed); timed '$pgtruth_mpi' solve '$file' --engine petsc --keys J,solver"
   done
 done

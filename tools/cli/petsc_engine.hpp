@@ -20,8 +20,19 @@ struct PetscEngineRequest {
   MemoryLimit memory;
 };
 
-/// Solves `file` on PETSc (every rank runs this; rank 0 prints). Exit 0, or 2 with one line on
-/// stderr (bad input, an ill-posed problem, bad usage, or a pgtruth built without PETSc).
+/// An engine: solves `file` on PETSc (every rank runs it; rank 0 prints). Exit 0, or 2 with one
+/// line on stderr (bad input, an ill-posed problem, bad usage).
+using PetscEngine = int (*)(const PetscEngineRequest& request, const std::string& file, std::ostream& out,
+                            std::ostream& err);
+
+/// pgtruth-mpi registers the PETSc engine (petsc_engine_mpi.cpp) before it runs a command; the
+/// plain pgtruth registers none, and so loads no MPI or PETSc library.
+void set_petsc_engine(PetscEngine engine);
+
+/// Runs the registered engine, or says (exit 2) that --engine petsc runs in pgtruth-mpi.
 int run_petsc_engine(const PetscEngineRequest& request, const std::string& file, std::ostream& out, std::ostream& err);
+
+/// The PETSc engine itself (in pgtruth-mpi only).
+int run_on_petsc(const PetscEngineRequest& request, const std::string& file, std::ostream& out, std::ostream& err);
 
 }  // namespace pgtruth::cli
