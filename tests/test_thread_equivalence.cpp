@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "random_lqg.hpp"
 #include "pgtruth/finite/solver.hpp"
 #include "pgtruth/lqg/lyapunov.hpp"
 #include "pgtruth/lqg/solver.hpp"
@@ -54,29 +55,6 @@ void check_finite(const FiniteProblem& p, FiniteSolveOptions options) {
   }
 }
 
-/// A random stable system with n states and m = n/10 controls (spectral radius 0.95), K = 0.
-LqgProblem random_lqg(Eigen::Index n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  const Eigen::Index m = std::max<Eigen::Index>(1, n / 10);
-  LqgProblem p;
-  p.gamma = 0.99;
-  p.A = Eigen::MatrixXd(n, n);
-  for (Eigen::Index i = 0; i < p.A.size(); ++i) p.A(i) = normal(rng);
-  p.A *= 0.95 / DiscreteLyapunovSolver(p.A).spectral_radius();
-  p.B = Eigen::MatrixXd(n, m);
-  for (Eigen::Index i = 0; i < p.B.size(); ++i) p.B(i) = normal(rng) / std::sqrt(static_cast<double>(n));
-  p.Q = Eigen::MatrixXd::Identity(n, n);
-  p.R = Eigen::MatrixXd::Identity(m, m);
-  p.N = Eigen::MatrixXd::Zero(n, m);
-  p.W = 0.01 * Eigen::MatrixXd::Identity(n, n);
-  p.x0_mean = Eigen::VectorXd::Ones(n);
-  p.x0_cov = Eigen::MatrixXd::Identity(n, n);
-  p.K = Eigen::MatrixXd::Zero(m, n);
-  p.Sigma = 0.1 * Eigen::MatrixXd::Identity(m, m);
-  return p;
-}
-
 }  // namespace
 
 TEST_CASE("threads: the finite solve's direct path gives the same bits on 1, 2 and 3 threads") {
@@ -112,7 +90,7 @@ TEST_CASE("threads: the LQG solve gives the same bits on 1, 2 and 3 threads") {
 #endif
   for (const Eigen::Index n : sizes) {
     CAPTURE(n);
-    const LqgProblem p = random_lqg(n, 1);
+    const LqgProblem p = bench::random_stable_lqg(n, 1);
     LqgSolveOptions options;
     options.compute_optimal = n <= 100;
     options.threads = 1;

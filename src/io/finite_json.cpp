@@ -39,6 +39,8 @@ bool is_fisher_key(const std::string& key) {
 
 }  // namespace
 
+std::string linear_solve_summary_json(const LinearSolveSummary& summary) { return summary_json(summary).dump(); }
+
 const std::vector<std::string>& finite_solution_keys() {
   static const std::vector<std::string> keys{
       "problem",   "states",          "actions",    "sense",    "J",        "v",

@@ -11,6 +11,7 @@
 #include <mpi.h>
 
 #include "pgtruth/finite/petsc_solver.hpp"
+#include "pgtruth/io/solution_json.hpp"
 
 namespace pgtruth::cli {
 
@@ -34,21 +35,6 @@ OrderedJson vector_json(const Eigen::VectorXd& x) {
   OrderedJson out = OrderedJson::array();
   for (Eigen::Index i = 0; i < x.size(); ++i) out.push_back(std::isnan(x(i)) ? OrderedJson() : OrderedJson(x(i)));
   return out;
-}
-
-OrderedJson summary_json(const LinearSolveSummary& s) {
-  return OrderedJson{{"method", s.method},
-                     {"unknowns", s.unknowns},
-                     {"nonzeros", s.nonzeros},
-                     {"bellman_residual", s.bellman_residual},
-                     {"flow_residual", s.flow_residual},
-                     {"condition", s.condition},
-                     {"condition_is_bound", s.condition_is_bound},
-                     {"value_error", s.value_error},
-                     {"occupancy_error", s.occupancy_error},
-                     {"gradient_error", s.gradient_error},
-                     {"iterations", s.iterations},
-                     {"seconds", s.seconds}};
 }
 
 /// The keys to print: --keys (checked), or by default all but v and occupancy.
@@ -96,7 +82,7 @@ int solve_on_ranks(const PetscEngineRequest& request, const std::string& file, s
       else if (key == "gradient" && gradient_fits) o[key] = vector_json(solution.gradient);
       else if (key == "v") o[key] = vector_json(solution.v);
       else if (key == "occupancy") o[key] = vector_json(solution.occupancy);
-      else if (key == "solver") o[key] = summary_json(solution.summary);
+      else if (key == "solver") o[key] = OrderedJson::parse(linear_solve_summary_json(solution.summary));
     }
     if (has(keys, "gradient") && !gradient_fits)
       err << file << ": note: the gradient (" << solution.parameters

@@ -26,6 +26,10 @@ std::string finite_key_unavailable(const FiniteProblem& problem, const std::stri
 std::string finite_solution_json(const FiniteProblem& problem, const FiniteSolution& solution,
                                  const std::vector<std::string>& keys, int indent = 1);
 
+/// The `solver` object of a finite solve's JSON (method, sizes, residuals, condition, error
+/// bounds, iterations, seconds), as one JSON text: the same for every engine that prints it.
+std::string linear_solve_summary_json(const LinearSolveSummary& summary);
+
 /// Every key `solve --json` can print for an LQG problem, in the order printed (spec §2, plus
 /// problem, formulation, fisher_rank and solver). Matrices are arrays of rows; `gradient` and
 /// `natural_gradient` are m × n like K.
