@@ -11,8 +11,9 @@ from ._pgtruth import Error, IllPosedError, InputError, __version__, estimator_n
 from .problems import FiniteProblem, LqgProblem, Solution, finite_problem, from_dict, load, lqg_problem
 from .check import CheckReport, check
 from .env import FiniteEnv
+from .lqg_env import LqgEnv
 from . import testing
 
 __all__ = ["Error", "InputError", "IllPosedError", "FiniteProblem", "LqgProblem", "Solution", "CheckReport",
-           "FiniteEnv", "load", "from_dict", "finite_problem", "lqg_problem", "check", "estimator_names", "testing",
+           "FiniteEnv", "LqgEnv", "load", "from_dict", "finite_problem", "lqg_problem", "check", "estimator_names", "testing",
            "__version__"]

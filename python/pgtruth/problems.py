@@ -105,6 +105,7 @@ class LqgProblem(_Problem):
     def __init__(self, handle, document=None):
         self._h = handle
         self._document = document
+        self._matrices_cache = self._sigma_inverse_cache = None
 
     name = property(lambda self: self._h.name)
     gamma = property(lambda self: self._h.gamma)
@@ -131,6 +132,34 @@ class LqgProblem(_Problem):
         if Sigma is not None:
             d["policy"]["Sigma"] = _matrix(Sigma, "Sigma")
         return from_dict(d, source="with_policy()")
+
+    def policy_mean(self, x, K=None):
+        """mu(x) = -K x, (m,) float64: the mean of the policy's control at state x (n,)."""
+        K = self._own("K") if K is None else _matrix_array(K, "K", self._own("K").shape)
+        return -K @ _vector(x, "x", K.shape[1])
+
+    def score(self, x, u, K=None):
+        """grad_K log pi(u | x) = -Sigma^-1 (u + K x) x^T, (m, n) float64 like K (theta = K row by
+        row): the score of u ~ N(-K x, Sigma). Needs Sigma positive definite."""
+        K = self._own("K") if K is None else _matrix_array(K, "K", self._own("K").shape)
+        x, u = _vector(x, "x", K.shape[1]), _vector(u, "u", K.shape[0])
+        return -np.outer(self._sigma_inverse() @ (u + K @ x), x)
+
+    def _own(self, key):
+        """The problem's matrix `key`, read once (the public `matrices` returns fresh copies)."""
+        if self._matrices_cache is None:
+            self._matrices_cache = self.matrices
+        return self._matrices_cache[key]
+
+    def _sigma_inverse(self):
+        """Sigma^-1 through its Cholesky factor (computed once), or InputError."""
+        if self._sigma_inverse_cache is None:
+            try:
+                L_inv = np.linalg.inv(np.linalg.cholesky(self._own("Sigma")))
+            except np.linalg.LinAlgError:
+                raise _pgtruth.InputError("/policy/Sigma: the score needs Sigma positive definite") from None
+            self._sigma_inverse_cache = L_inv.T @ L_inv
+        return self._sigma_inverse_cache
 
     def solve(self, K=None, Sigma=None, *, optimal=True, fisher=True):
         """Every exact quantity (spec §2) at K and Sigma (default: the problem's), as a :class:`Solution`."""
@@ -176,6 +205,25 @@ def _matrix(value, name):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise _pgtruth.InputError(f"{name}: entry {list(bad)} is {a[bad]}, expected a finite number")
     return a.tolist()
+
+
+def _matrix_array(value, name, shape):
+    """A finite float64 array of the given shape, or InputError naming it."""
+    a = np.array(_matrix(value, name), dtype=np.float64)
+    if a.shape != shape:
+        raise _pgtruth.InputError(f"{name}: expected shape {shape}, found {a.shape}")
+    return a
+
+
+def _vector(value, name, size):
+    """A finite float64 vector of `size` entries, or InputError naming it."""
+    try:
+        a = np.asarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as e:
+        raise _pgtruth.InputError(f"{name}: expected {size} real numbers ({e})") from None
+    if a.shape != (size,) or not np.all(np.isfinite(a)):
+        raise _pgtruth.InputError(f"{name}: expected {size} finite numbers, found {np.shape(value)} {value!r}")
+    return a
 
 
 def _csr(P, S, A):
