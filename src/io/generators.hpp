@@ -1,5 +1,6 @@
 #pragma once
-// Internal: the generated finite MDPs of spec §1, "Generated problems".
+// Internal: the generated finite MDPs of spec §1, "Generated problems", whole (built from the
+// rows of io/generator_rows.hpp).
 
 #include <optional>
 
