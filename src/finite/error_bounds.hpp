@@ -3,7 +3,8 @@
 // from the certified errors of v and eta (solver.cpp) plus the rounding of the operations that
 // form the quantity. Each bound is an upper bound, evaluated in double and raised by 2^-20
 // relative to cover the rounding of its own evaluation. They cover the solve and the forming,
-// not the rounding of the problem's data (pi, gamma P, the rows' leaving probabilities).
+// not the rounding of the problem's data nor of the system formed from it once in double
+// (r = sum P R, gamma pi P, r_pi, the rows' leaving probabilities): docs/numerics.md.
 // u = eps / 2 is the unit roundoff; a double-double operation errs by at most 7u^2 relative
 // (Joldes, Muller & Popescu 2017), charged here as 2 eps^2 = 8u^2.
 #include <Eigen/Core>
