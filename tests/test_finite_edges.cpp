@@ -453,6 +453,17 @@ TEST_CASE("linear softmax with one-hot features, peaked in one state only: the t
   }
   MESSAGE(solved << " of 7 peaks answered");
   report_loosest();
+  // At peak 20 pi = exp(-40) makes F's smallest kept eigenvalue (about 1e-18) smaller than F's
+  // error bound (about 1e-16): the rank could change, so no bound holds for the natural gradient.
+  Dense twenty = two_state(0.9, {-20, 20, 1, -1});
+  twenty.one_hot_features = true;
+  const FiniteProblem q = test::parse_finite(twenty.json());
+  CHECK_THROWS_WITH_AS(solve(q.mdp, q.policy),
+                       doctest::Contains("the natural gradient's error cannot be bounded: the Fisher matrix's error bound"),
+                       IllPosedError);
+  FiniteSolveOptions no_fisher;
+  no_fisher.compute_fisher = false;
+  CHECK(solve(q.mdp, q.policy, no_fisher).summary.J_error);  // the other keys remain available
   // At peak 700 pi = exp(-1400) is 0 in double: F is singular there, mathematically it is not.
   Dense m = two_state(0.9, {-700, 700, 1, -1});
   m.one_hot_features = true;
