@@ -102,8 +102,11 @@ double fisher_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, cons
     }
     return rounded_up(bound);
   }
-  double largest = 0.0, weighted = 0.0;  // max_s sum_a pi |h|^2 and sum_s d(s) sum_a pi |h|^2
-  for (const Index s : visited) {
+  // max_s sum_a pi |h|^2 over every non-terminal state (d*(s) may be positive where d(s) is 0),
+  // and sum_s d(s) sum_a pi |h|^2 over the visited ones.
+  double largest = 0.0, weighted = 0.0;
+  for (Index s = 0; s < mdp.num_states(); ++s) {
+    if (mdp.is_terminal(s)) continue;
     const auto phi = policy.features.middleRows(s * A, A);
     const Index top = top_action(pi, s);
     const Eigen::MatrixXd relative = (phi.rowwise() - phi.row(top)).cwiseAbs();
