@@ -109,6 +109,23 @@ TEST_CASE("pgtruth solve: the summary for a person starts with J and the gradien
   CHECK(J < gradient);
   CHECK(gradient < table);
   CHECK(r.out.find("solver: sparse LU") != std::string::npos);
+  CHECK(r.out.find("\nerror bounds (absolute): J ") != std::string::npos);
+  CHECK(r.out.find(", natural gradient (max) ") != std::string::npos);
+}
+
+TEST_CASE("pgtruth solve --json: every error bound in solver, beside the one it derives from") {
+  const Run r = pgtruth_run({"solve", corridor, "--json", "--keys", "J,fisher,solver"});
+  REQUIRE(r.code == 0);
+  const auto solver = nlohmann::ordered_json::parse(r.out)["solver"];
+  std::vector<std::string> bounds;
+  for (const auto& [k, v] : solver.items()) {
+    if (k.size() <= 6 || k.substr(k.size() - 6) != "_error") continue;
+    bounds.push_back(k);
+    CHECK(v.get<double>() >= 0.0);
+  }
+  CHECK(bounds == std::vector<std::string>{"value_error", "J_error", "q_error", "advantage_error", "occupancy_error",
+                                           "expected_length_error", "visitation_error", "gradient_error",
+                                           "fisher_error", "natural_gradient_error"});
 }
 
 TEST_CASE("pgtruth solve: large tables are shortened to the most visited states") {

@@ -50,6 +50,14 @@ void check_finite(const FiniteProblem& p, FiniteSolveOptions options) {
     CHECK(same_bits(s.J, one.J));
     CHECK(same_bits(s.summary.bellman_residual, one.summary.bellman_residual));
     CHECK(same_bits(s.summary.gradient_error, one.summary.gradient_error));
+    // The other error bounds, where both have them.
+    for (const auto bound : {&LinearSolveSummary::J_error, &LinearSolveSummary::q_error,
+                             &LinearSolveSummary::advantage_error, &LinearSolveSummary::expected_length_error,
+                             &LinearSolveSummary::visitation_error, &LinearSolveSummary::fisher_error,
+                             &LinearSolveSummary::natural_gradient_error}) {
+      REQUIRE((s.summary.*bound).has_value() == (one.summary.*bound).has_value());
+      if ((s.summary.*bound).has_value()) CHECK(same_bits(*(s.summary.*bound), *(one.summary.*bound)));
+    }
     REQUIRE(s.natural_gradient.has_value() == one.natural_gradient.has_value());
     if (s.natural_gradient) CHECK(same_bits(*s.natural_gradient, *one.natural_gradient));
   }

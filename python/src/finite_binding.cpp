@@ -108,7 +108,15 @@ py::dict summary_dict(const LinearSolveSummary& s) {
   d["method"] = s.method, d["unknowns"] = s.unknowns, d["nonzeros"] = s.nonzeros;
   d["bellman_residual"] = s.bellman_residual, d["flow_residual"] = s.flow_residual;
   d["condition"] = s.condition, d["condition_is_bound"] = s.condition_is_bound;
-  d["value_error"] = s.value_error, d["occupancy_error"] = s.occupancy_error, d["gradient_error"] = s.gradient_error;
+  const auto bound = [&d](const char* key, const std::optional<double>& x) {
+    if (x) d[key] = *x;
+  };
+  d["value_error"] = s.value_error;  // each bound beside the one it derives from, as solve --json
+  bound("J_error", s.J_error), bound("q_error", s.q_error), bound("advantage_error", s.advantage_error);
+  d["occupancy_error"] = s.occupancy_error;
+  bound("expected_length_error", s.expected_length_error), bound("visitation_error", s.visitation_error);
+  d["gradient_error"] = s.gradient_error;
+  bound("fisher_error", s.fisher_error), bound("natural_gradient_error", s.natural_gradient_error);
   d["iterations"] = s.iterations, d["seconds"] = s.seconds;
   return d;
 }

@@ -17,6 +17,7 @@
 #include "linalg/aggregation_multigrid.hpp"
 #include "finite/bellman_matrix.hpp"
 #include "finite/bellman_refinement.hpp"
+#include "finite/error_bounds.hpp"
 #include "linalg/bicgstab.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/finite/structure.hpp"
@@ -50,6 +51,21 @@ std::string LinearSolveSummary::brief_report() const {
   return line;
 }
 
+std::string LinearSolveSummary::error_bounds_report() const {
+  std::string line = "error bounds (absolute):";
+  const auto add = [&line](const char* name, const std::optional<double>& x) {
+    if (!x) return;
+    char number[32];
+    std::snprintf(number, sizeof number, " %.1e", *x);
+    line += std::string(line.back() == ':' ? "" : ",") + " " + name + number;
+  };
+  add("J", J_error), add("v (max)", value_error), add("q (max)", q_error), add("advantage (max)", advantage_error);
+  add("occupancy (sum)", occupancy_error), add("expected length", expected_length_error);
+  add("visitation (sum)", visitation_error), add("gradient (max)", gradient_error);
+  add("Fisher (2-norm)", fisher_error), add("natural gradient (max)", natural_gradient_error);
+  return line;
+}
+
 namespace {
 
 using detail::RowMajorMatrix;
@@ -58,6 +74,15 @@ using detail::MatrixNorms;
 using detail::Unknowns;
 
 double max_abs(const Eigen::VectorXd& x) { return x.size() ? x.cwiseAbs().maxCoeff() : 0.0; }
+
+/// max |x| over the entries that are not NaN (NaN marks an undefined q or advantage).
+double max_abs_defined(const Eigen::MatrixXd& x) {
+  double out = 0.0;
+  for (Index j = 0; j < x.cols(); ++j)
+    for (Index i = 0; i < x.rows(); ++i)
+      if (!std::isnan(x(i, j))) out = std::max(out, std::abs(x(i, j)));
+  return out;
+}
 
 /// b - A x.
 Eigen::VectorXd residual(const RowMajorMatrix& A, const Eigen::VectorXd& x, const Eigen::VectorXd& b) {
@@ -403,12 +428,38 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   out.q = std::move(values.q);
   out.advantage = std::move(values.advantage);
 
-  out.expected_length = out.occupancy.sum();
+  // The expected length summed in double-double from the refined eta, then rounded.
+  detail::DoubleDouble length;
+  for (Index k = 0; k < n; ++k) length += eta_k[static_cast<std::size_t>(k)];
+  out.expected_length = length.value();
   out.visitation = out.expected_length > 0.0 ? Eigen::VectorXd(out.occupancy / out.expected_length)
                                              : Eigen::VectorXd::Zero(S);
   detail::DoubleDouble J;
   for (Index k = 0; k < n; ++k) J += v_k[static_cast<std::size_t>(k)] * start(k);
   out.J = J.value();
+
+  // Error bounds of the printed quantities, in the scaled rewards' units until the end.
+  const double value_bound = solves.inverse_norm * value_residual;  // of v_k, which q, A and J are formed from
+  double start_sum = 0.0, start_value_sum = 0.0, most_others = 0.0;  // most_others: max_s 1 - pi(top|s)
+  for (Index k = 0; k < n; ++k) {
+    start_sum += std::abs(start(k)), start_value_sum += std::abs(start(k)) * std::abs(v_double(k));
+    const auto ps = pi.row(u.state_of[k]);
+    Index top = 0;
+    ps.maxCoeff(&top);
+    most_others = std::max(most_others, ps.head(top).sum() + ps.tail(A - top - 1).sum());
+  }
+  const detail::ActionValueInputs inputs{value_bound, mdp.gamma(), system.r.size() ? system.r.cwiseAbs().maxCoeff() : 0.0,
+                                         max_abs(v_double), detail::max_outcomes(mdp), refined_v};
+  const double advantage_bound = detail::advantage_error_bound(inputs, policy.is_softmax(), most_others, A,
+                                                               max_abs_defined(out.advantage));
+  const double length_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual, n,
+                                                                  detail::sum_abs(eta_k), out.expected_length);
+  summary.J_error = detail::objective_error_bound(start_sum, value_bound, n, start_value_sum, out.J) / reward_scale;
+  summary.q_error = detail::action_value_error_bound(inputs, max_abs_defined(out.q)) / reward_scale;
+  summary.advantage_error = advantage_bound / reward_scale;
+  summary.expected_length_error = length_bound;
+  summary.visitation_error = detail::visitation_error_bound(summary.occupancy_error, length_bound, out.expected_length,
+                                                            out.visitation.cwiseAbs().sum());
 
   // Adjoint gradient: contract d pi / d theta with eta(s) q(s,a) (states never visited add 0).
   // For a softmax sum_a d pi(a|s) = 0, so the advantages serve as well, and they are small
@@ -417,10 +468,10 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   Eigen::MatrixXd weight = Eigen::MatrixXd::Zero(S, A);
   for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_double(k) * contracted.row(u.state_of[k]);
   out.gradient = contract_policy_derivative(mdp, policy, pi, weight);
-  summary.gradient_error = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double, summary.occupancy_error,
-                                                solves.inverse_norm * value_residual,
-                                                refined_v ? 0.0 : max_abs(v_double)) /
-                           reward_scale;
+  const double gradient_bound = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double,
+                                                     summary.occupancy_error, value_bound,
+                                                     refined_v ? 0.0 : max_abs(v_double));
+  summary.gradient_error = gradient_bound / reward_scale;
 
   if (options.compute_fisher && policy.is_softmax()) {
     const BlockDiagonalMatrix F = fisher(mdp, policy, pi, out.visitation);
@@ -429,6 +480,15 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                                      out.expected_length, out.gradient);
     out.natural_gradient = natural.x;
     out.fisher_rank = natural.rank;
+    const double fisher_bound = detail::fisher_error_bound(mdp, policy, pi, out.visitation, *summary.visitation_error);
+    if (out.fisher) summary.fisher_error = fisher_bound;
+    summary.natural_gradient_error =
+        (policy.kind == PolicyKind::softmax_tabular
+             ? detail::tabular_natural_gradient_error_bound(mdp, out.advantage, out.visitation, out.expected_length,
+                                                            length_bound, advantage_bound)
+             : detail::linear_natural_gradient_error_bound(mdp, policy, pi, out.visitation, F.block.front(), natural.x,
+                                                           out.gradient, natural.rank, fisher_bound, gradient_bound)) /
+        reward_scale;
   }
   if (reward_scale != 1.0) {
     out.v /= reward_scale, out.q /= reward_scale, out.advantage /= reward_scale, out.J /= reward_scale;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 
 #include "io/json_output.hpp"
 
@@ -19,18 +20,30 @@ Json theta_shaped_json(const FinitePolicy& policy, Index num_actions, const Eige
 }
 
 Json summary_json(const LinearSolveSummary& s) {
-  return Json{{"method", s.method},
-              {"unknowns", s.unknowns},
-              {"nonzeros", s.nonzeros},
-              {"bellman_residual", s.bellman_residual},
-              {"flow_residual", s.flow_residual},
-              {"condition", s.condition},
-              {"condition_is_bound", s.condition_is_bound},
-              {"value_error", s.value_error},
-              {"occupancy_error", s.occupancy_error},
-              {"gradient_error", s.gradient_error},
-              {"iterations", s.iterations},
-              {"seconds", s.seconds}};
+  Json out{{"method", s.method},
+           {"unknowns", s.unknowns},
+           {"nonzeros", s.nonzeros},
+           {"bellman_residual", s.bellman_residual},
+           {"flow_residual", s.flow_residual},
+           {"condition", s.condition},
+           {"condition_is_bound", s.condition_is_bound}};
+  // Each error bound beside the one it derives from; the optional ones only when computed.
+  const auto bound = [&out](const char* key, const std::optional<double>& x) {
+    if (x) out[key] = *x;
+  };
+  out["value_error"] = s.value_error;
+  bound("J_error", s.J_error);
+  bound("q_error", s.q_error);
+  bound("advantage_error", s.advantage_error);
+  out["occupancy_error"] = s.occupancy_error;
+  bound("expected_length_error", s.expected_length_error);
+  bound("visitation_error", s.visitation_error);
+  out["gradient_error"] = s.gradient_error;
+  bound("fisher_error", s.fisher_error);
+  bound("natural_gradient_error", s.natural_gradient_error);
+  out["iterations"] = s.iterations;
+  out["seconds"] = s.seconds;
+  return out;
 }
 
 bool is_fisher_key(const std::string& key) {

@@ -122,6 +122,7 @@ void print_finite_report(std::ostream& out, const std::string& file, const Finit
         << " state(s) not reachable from start that never terminate (gamma = 1), for example \""
         << mdp.state_names()[sol.undefined_states.front()] << "\"\n";
   out << "\nsolver: " << sol.summary.brief_report() << "\n";
+  out << sol.summary.error_bounds_report() << "\n";
 }
 
 }  // namespace pgtruth::cli

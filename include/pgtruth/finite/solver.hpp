@@ -89,11 +89,27 @@ struct LinearSolveSummary {
   /// A bound on the gradient's error (max norm) propagated from those of v and eta through the
   /// advantages (q for a direct policy) and the contraction with d pi / d theta, plus its rounding.
   double gradient_error = 0;
+  /// Bounds on the absolute error of the other printed quantities (docs/numerics.md, "Error
+  /// bounds of the printed quantities"): the solve's error propagated from value_error and
+  /// occupancy_error, plus the rounding of the operations that form each quantity; like the
+  /// bounds above, not the rounding of the problem's data. Absent where not computed (the PETSc
+  /// engine; the Fisher bounds without a Fisher matrix or natural gradient).
+  std::optional<double> J_error;                 ///< |J - J*|
+  std::optional<double> q_error;                 ///< max norm over defined entries
+  std::optional<double> advantage_error;         ///< max norm over defined entries
+  std::optional<double> expected_length_error;   ///< |L - L*|, L = sum of the occupancy
+  std::optional<double> visitation_error;        ///< sum of absolute errors, like occupancy_error
+  std::optional<double> fisher_error;            ///< spectral norm of F's error, so also each entry's
+  /// Max norm; for linear features a bound on the 2-norm (which bounds the max norm), +infinity
+  /// beyond 2e7 entries of the features' differences, where it is not formed.
+  std::optional<double> natural_gradient_error;
   long iterations = 0;               ///< Krylov iterations over both solves (0 for the direct path)
   double seconds = 0;                ///< wall time of solve()
 
   /// One line: method, size, residuals, condition, time.
   std::string brief_report() const;
+  /// One line: every error bound, each with its norm ("error bounds: J 1.1e-16, v (max) ...").
+  std::string error_bounds_report() const;
 };
 
 struct FiniteSolution {

@@ -1,0 +1,100 @@
+#pragma once
+// Internal: bounds on the absolute error of each printed quantity of a finite solve (issue 20),
+// from the certified errors of v and eta (solver.cpp) plus the rounding of the operations that
+// form the quantity. Each bound is an upper bound, evaluated in double and raised by 2^-20
+// relative to cover the rounding of its own evaluation. They cover the solve and the forming,
+// not the rounding of the problem's data nor of the system formed from it once in double
+// (r = sum P R, gamma pi P, r_pi, the rows' leaving probabilities): docs/numerics.md.
+// u = eps / 2 is the unit roundoff; a double-double operation errs by at most 7u^2 relative
+// (Joldes, Muller & Popescu 2017), charged here as 2 eps^2 = 8u^2.
+#include <Eigen/Core>
+
+#include "pgtruth/finite/fisher.hpp"
+#include "pgtruth/finite/mdp.hpp"
+#include "pgtruth/finite/policy.hpp"
+
+namespace pgtruth::detail {
+
+/// x raised by 2^-20 relative: a sum of up to 10^9 nonnegative terms rounds down by less.
+double rounded_up(double x);
+
+/// The most outcomes of one (state, action) row: the terms of one row's sums.
+Index max_outcomes(const FiniteMdp& mdp);
+
+/// What the action values were formed from and in, for the bounds of q and A.
+struct ActionValueInputs {
+  double value_bound = 0;   ///< |v - v*|_inf of the v the action values were formed from
+  double gamma = 0;
+  double reward_size = 0;   ///< max |r(s,a)|
+  double value_size = 0;    ///< max |v|
+  Index outcomes = 0;       ///< max_outcomes()
+  bool in_double_double = false;
+  /// The relative error charged per operation: 2 eps^2 (double-double) or eps (double).
+  double unit() const;
+};
+
+/// |q - q*|_inf for q(s,a) = r + gamma [(1 - leave) v(s) + sum_{s' != s} P (v(s') - v(s))]
+/// (action_values.hpp). Linear in v with coefficients gamma P over the staying states, whose
+/// sum is gamma (1 - leave) <= gamma as the row sums to one (self-loop taken as one minus the
+/// rest): gamma (1 + (k+2) eps) dv; plus (k + 4) unit (max|r| + 3 max|v|) for the k-term sum,
+/// and u max|q| for the rounding to double.
+double action_value_error_bound(const ActionValueInputs& in, double q_size);
+
+/// |A - A*|_inf. Softmax (`normalised`): D(a) = q(s,a) - q(s,a*) is linear in v with
+/// coefficients gamma (P_a - P_a*), |P_a - P_a*|_1 <= 2 as both rows sum to one, so
+/// |dD| <= 2 gamma (1 + (k+2) eps) dv, and dD(a*) = 0 exactly; A(a) = D(a) - sum_b pi_b D(b)
+/// then errs by |dD| (1 + max_s (1 - pi(a*|s))). Rounding: D's (k + 6) unit (2 max|r| + 5 max|v|)
+/// twice, the mean's (A + 2) unit 4 (max|r| + max|v|), and u max|A|. Direct policy, A = q - v(s):
+/// coefficients of total weight 1 + gamma, and (k + 5) unit (max|r| + 4 max|v|) + u max|A|.
+double advantage_error_bound(const ActionValueInputs& in, bool normalised, double most_others, Index actions,
+                             double advantage_size);
+
+/// |J - J*| for J = sum_k start(k) v(k) in double-double, rounded: sum|start| dv, the sum's
+/// (n + 4) 2 eps^2 sum|start v|, and u |J|.
+double objective_error_bound(double start_sum, double value_bound, Index terms, double start_value_sum, double J);
+
+/// |L - L*| for the expected length L = sum_k eta(k) in double-double, rounded: the refined
+/// eta's l1 error eta_bound, the sum's (n + 4) 2 eps^2 sum|eta|, and u L.
+double expected_length_error_bound(double eta_bound, Index terms, double eta_abs_sum, double length);
+
+/// |d - d*|_1 for d = eta / L: |eta/L - eta*/L*|_1 <= (|eta - eta*|_1 + |L - L*|) / L (as
+/// |eta*|_1 = L*), plus u sum|d| for the divisions. 0 when L = 0 (d = 0 = d*).
+double visitation_error_bound(double occupancy_error, double length_error, double length, double visitation_sum);
+
+/// |F - F*|_2, hence also every entry's error, for F = sum_s d(s) sum_a pi psi psi^T formed by
+/// fisher() (pi and the features taken as exact data):
+///   tabular: block s is d(s) B_s with B = diag(pi_a (1 - pi_a)) - pi pi^T, |B|_2 <= |B|_inf =
+///     2 max_a pi_a (1 - pi_a); each block errs by (|dd(s)| + (A + 3) eps d(s)) 2 max_a pi_a (1 - pi_a),
+///     |dd(s)| <= visitation_error, and |F|_2 is the largest block's;
+///   linear: with c_a the centred features and h_a = |phi_a - phi_a*| + sum_b pi_b |phi_b - phi_a*|
+///     (>= |c_a| entrywise, and >= c_a's rounding / ((A + 2) u)), visitation_error
+///     max_s sum_a pi_a |h_a|^2 + ((A + S_visited + 3) eps + 3 (A + 2) eps) sum_s d(s) sum_a pi_a
+///     |h_a|^2: the sum's rounding is entrywise below gamma_N sum w |h| |h|^T, whose 2-norm is at
+///     most its trace (a nonnegative PSD matrix), and the centring's rounding adds 2 |dc| |c| w.
+double fisher_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                          const Eigen::VectorXd& visitation, double visitation_error);
+
+/// |x - x*|_inf for the tabular closed form x_s = L (A_s - mean_a A_s) at visited states:
+/// |dL| max|A_s - mean| + L 2 advantage_error + (A + 3) eps L 2 max|A|.
+double tabular_natural_gradient_error_bound(const FiniteMdp& mdp, const Eigen::MatrixXd& advantage,
+                                            const Eigen::VectorXd& visitation, double length,
+                                            double length_error, double advantage_error);
+
+/// |x - x*|_2 (so also the max norm) for a linear softmax's x ~ F^+ g: the a posteriori form of
+/// the rank-preserving perturbation bound for F^+ g (Wedin 1973; Stewart & Sun 1990, §III.3),
+/// with R = range(F*) = span of the features' differences phi(s,a) - phi(s,a*) at visited states
+/// (dimension r = `rank`, taken as computed):
+///   |x - x*| <= |P_perp x| + (|F x - g| + |dF| |x| + |dg|_2) / (lambda_r(F) - e - |dF|),
+/// since x - x* = P_perp x + (P_R x - x*) and F*(P_R x - x*) = F* x - g*. lambda_r(F) is the
+/// r-th largest eigenvalue of the printed F, computed with error e <= 16 (dim + 8) eps |F|_2
+/// (a backward-stable symmetric eigensolver; Golub & Van Loan 2013, §8.3), lower-bounded by
+/// Weyl's inequality; |P_perp x| <= |x - D^T y| for any y, y from a least-squares fit, with
+/// its rounding. |dg|_2 <= sqrt(dim) gradient_error. Throws IllPosedError when |dF| + e reaches
+/// half of lambda_r(F): the rank could change under the perturbation and no bound holds.
+/// Returns +infinity beyond 2e7 entries of D (too large to form; documented).
+double linear_natural_gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                                           const Eigen::VectorXd& visitation, const Eigen::MatrixXd& F,
+                                           const Eigen::VectorXd& x, const Eigen::VectorXd& gradient, Index rank,
+                                           double fisher_error, double gradient_error);
+
+}  // namespace pgtruth::detail
