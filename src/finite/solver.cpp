@@ -482,13 +482,14 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     out.fisher_rank = natural.rank;
     const double fisher_bound = detail::fisher_error_bound(mdp, policy, pi, out.visitation, *summary.visitation_error);
     if (out.fisher) summary.fisher_error = fisher_bound;
-    summary.natural_gradient_error =
-        (policy.kind == PolicyKind::softmax_tabular
-             ? detail::tabular_natural_gradient_error_bound(mdp, out.advantage, out.visitation, out.expected_length,
-                                                            length_bound, advantage_bound)
-             : detail::linear_natural_gradient_error_bound(mdp, policy, pi, out.visitation, F.block.front(), natural.x,
-                                                           out.gradient, natural.rank, fisher_bound, gradient_bound)) /
-        reward_scale;
+    const double natural_bound =
+        policy.kind == PolicyKind::softmax_tabular
+            ? detail::tabular_natural_gradient_error_bound(mdp, out.advantage, out.visitation, out.expected_length,
+                                                           length_bound, advantage_bound)
+            : detail::linear_natural_gradient_error_bound(mdp, policy, pi, out.visitation, F.block.front(), natural.x,
+                                                          out.gradient, natural.rank, fisher_bound, gradient_bound);
+    // Infinite where the bound's matrix is too large to form: then no bound is printed (not null).
+    if (std::isfinite(natural_bound)) summary.natural_gradient_error = natural_bound / reward_scale;
   }
   if (reward_scale != 1.0) {
     out.v /= reward_scale, out.q /= reward_scale, out.advantage /= reward_scale, out.J /= reward_scale;

@@ -100,7 +100,7 @@ struct LinearSolveSummary {
   std::optional<double> expected_length_error;   ///< |L - L*|, L = sum of the occupancy
   std::optional<double> visitation_error;        ///< sum of absolute errors, like occupancy_error
   std::optional<double> fisher_error;            ///< spectral norm of F's error, so also each entry's
-  /// Max norm; for linear features a bound on the 2-norm (which bounds the max norm), +infinity
+  /// Max norm; for linear features a bound on the 2-norm (which bounds the max norm); absent
   /// beyond 2e7 entries of the features' differences, where it is not formed.
   std::optional<double> natural_gradient_error;
   long iterations = 0;               ///< Krylov iterations over both solves (0 for the direct path)
