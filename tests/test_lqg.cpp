@@ -307,6 +307,7 @@ TEST_CASE("Monte Carlo rollouts agree with J in both formulations (5 standard er
 TEST_CASE("gamma = 1 without noise: the undiscounted closed form, and no dJ/dSigma or Fisher") {
   LqgProblem p = load_lqg("scalar-lqr-deterministic.json");
   p.gamma = 1.0;
+  p.gamma_complement.reset();  // the file's decimal 1 - gamma (0.1) no longer applies
   p.Sigma.setZero();
   p.W.setZero();
   const LqgSolution s = solve(p);

@@ -30,11 +30,23 @@ py::dict lqg_solution_dict(const LqgProblem& p, const LqgSolution& s) {
   const LqgSolveSummary& m = s.summary;
   py::dict solver, bounds;
   bounds["J"] = m.error_bounds.J, bounds["P"] = m.error_bounds.P, bounds["state_moment"] = m.error_bounds.state_moment,
-  bounds["gradient"] = m.error_bounds.gradient;
+  bounds["gradient"] = m.error_bounds.gradient, bounds["value_constant"] = m.error_bounds.value_constant;
+  if (s.gradient_sigma) bounds["gradient_sigma"] = m.error_bounds.gradient_sigma;
+  bounds["q_matrix"] = m.error_bounds.q_matrix, bounds["q_constant"] = m.error_bounds.q_constant;
+  if (s.fisher) bounds["fisher"] = m.error_bounds.fisher;
+  if (s.natural_gradient) bounds["natural_gradient"] = m.error_bounds.natural_gradient;
+  if (s.optimal) {
+    py::dict o;
+    o["K"] = m.error_bounds.optimal_K, o["P"] = m.error_bounds.optimal_P, o["J"] = m.error_bounds.optimal_J;
+    bounds["optimal"] = o;
+  }
+  py::list first_order;
+  for (const std::string& key : m.error_bounds.first_order) first_order.append(key);
   solver["method"] = m.method, solver["value_residual"] = m.value_residual, solver["moment_residual"] = m.moment_residual;
   solver["riccati_residual"] = m.riccati_residual, solver["seconds"] = m.seconds, solver["precision"] = m.precision;
   solver["spectral_radius_bound"] = m.spectral_radius_bound, solver["stability_margin"] = m.stability_margin;
   solver["stein_condition"] = m.stein_condition, solver["error_bounds"] = bounds;
+  solver["first_order_bounds"] = first_order;
   d["solver"] = solver;
   return d;
 }

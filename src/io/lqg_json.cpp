@@ -25,6 +25,28 @@ std::string lqg_key_unavailable(const LqgProblem& problem, const LqgSolution& so
   return "";
 }
 
+namespace {
+
+/// The `error_bounds` object: J, P, state_moment, gradient, then a key for each derived quantity
+/// that is available, named as its output key.
+detail::OrderedJson error_bounds_json(const LqgSolution& s) {
+  const LqgErrorBounds& b = s.summary.error_bounds;
+  detail::OrderedJson out{{"J", b.J},
+                          {"P", b.P},
+                          {"state_moment", b.state_moment},
+                          {"gradient", b.gradient},
+                          {"value_constant", b.value_constant}};
+  if (s.gradient_sigma) out["gradient_sigma"] = b.gradient_sigma;
+  out["q_matrix"] = b.q_matrix;
+  out["q_constant"] = b.q_constant;
+  if (s.fisher) out["fisher"] = b.fisher;
+  if (s.natural_gradient) out["natural_gradient"] = b.natural_gradient;
+  if (s.optimal) out["optimal"] = detail::OrderedJson{{"K", b.optimal_K}, {"P", b.optimal_P}, {"J", b.optimal_J}};
+  return out;
+}
+
+}  // namespace
+
 std::string lqg_solution_json(const LqgProblem& problem, const LqgSolution& s, const std::vector<std::string>& keys,
                               int indent) {
   using detail::matrix_json;
@@ -62,10 +84,8 @@ std::string lqg_solution_json(const LqgProblem& problem, const LqgSolution& s, c
                                      {"spectral_radius_bound", s.summary.spectral_radius_bound},
                                      {"stability_margin", s.summary.stability_margin},
                                      {"stein_condition", s.summary.stein_condition},
-                                     {"error_bounds", detail::OrderedJson{{"J", s.summary.error_bounds.J},
-                                                                          {"P", s.summary.error_bounds.P},
-                                                                          {"state_moment", s.summary.error_bounds.state_moment},
-                                                                          {"gradient", s.summary.error_bounds.gradient}}}};
+                                     {"error_bounds", error_bounds_json(s)},
+                                     {"first_order_bounds", s.summary.error_bounds.first_order}};
     else assert(false && "unknown key");
   }
   return out.dump(indent);

@@ -45,8 +45,11 @@ void print_lqg_report(std::ostream& out, const std::string& file, const LqgProbl
   out << "gradient norm " << num(s.gradient.norm()) << " (error at most " << bound(s.summary.error_bounds.gradient)
       << ")\n";
   if (s.gradient_sigma) print_named_matrix(out, "gradient dJ/dSigma", *s.gradient_sigma);
-  if (s.natural_gradient)
+  if (s.natural_gradient) {
     print_named_matrix(out, "natural gradient (Fisher rank " + std::to_string(*s.fisher_rank) + ")", *s.natural_gradient);
+    out << "natural gradient error at most " << bound(s.summary.error_bounds.natural_gradient)
+        << (s.summary.error_bounds.first_order.empty() ? "" : " (first-order estimate)") << "\n";
+  }
   out << "spectral radius of sqrt(gamma)(A - B K) = " << num(s.spectral_radius) << ", certified <= "
       << num(s.summary.spectral_radius_bound) << " (stability margin " << bound(s.summary.stability_margin) << ")\n\n";
   out << "value v(x) = x'Px + " << num(s.value_constant) << "\n";
@@ -54,8 +57,10 @@ void print_lqg_report(std::ostream& out, const std::string& file, const LqgProbl
   print_named_matrix(out, "state moment sum_t gamma^t E[x_t x_t']", s.state_moment);
   out << "Q(x,u) = [x;u]' q_matrix [x;u] + " << num(s.q_constant) << "\n";
   if (s.optimal) {
-    out << "\noptimal linear policy (discounted Riccati equation), J* = " << num(s.optimal->J) << "\n";
+    out << "\noptimal linear policy (discounted Riccati equation), J* = " << num(s.optimal->J) << " +- "
+        << bound(s.summary.error_bounds.optimal_J) << "\n";
     print_named_matrix(out, "K*", s.optimal->K);
+    out << "K* error at most " << bound(s.summary.error_bounds.optimal_K) << "\n";
   } else {
     out << "\nno optimal policy: " << s.optimal_unavailable << "\n";
   }

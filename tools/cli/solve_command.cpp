@@ -73,6 +73,14 @@ int run_lqg(const Settings& s, const LqgProblem& problem, const std::string& fil
             std::ostream& err) {
   LqgSolveOptions options;
   options.threads = s.threads;
+  if (s.keys) {  // a derived output's loose bound refuses the solve only when it is printed
+    const std::vector<std::string> keys = split_list(*s.keys);
+    const auto wanted = [&](const char* key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
+    LqgSolveOptions::Required& r = options.required;
+    r.value_constant = wanted("value_constant"), r.gradient_sigma = wanted("gradient_sigma");
+    r.q_matrix = wanted("q_matrix"), r.q_constant = wanted("q_constant"), r.fisher = wanted("fisher");
+    r.natural_gradient = wanted("natural_gradient"), r.optimal = wanted("optimal");
+  }
   const LqgSolution solution = in_file(file, [&] { return solve(problem, options); });
   const std::vector<std::string> keys = requested_keys(
       s, lqg_solution_keys(), [&](const std::string& k) { return lqg_key_unavailable(problem, solution, k); });

@@ -20,6 +20,7 @@
 #include <Eigen/Core>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pgtruth/lqg/problem.hpp"
 #include "pgtruth/threads.hpp"
@@ -28,11 +29,26 @@ namespace pgtruth {
 
 /// Forward-error bounds of what is printed, for the exact problem the file's doubles define
 /// (absolute; matrices in the spectral norm, the gradient in the Frobenius norm).
+/// Each bound is certified (every rounding error and the error of P, X and the gradient
+/// carried through) unless its key is listed in `first_order`.
 struct LqgErrorBounds {
   double J = 0;
   double P = 0;
   double state_moment = 0;
   double gradient = 0;
+  double value_constant = 0;
+  double gradient_sigma = 0;     ///< spectral norm (γ < 1)
+  double q_matrix = 0;           ///< spectral norm
+  double q_constant = 0;
+  double fisher = 0;             ///< spectral norm (when the dense Fisher matrix is formed)
+  double natural_gradient = 0;   ///< Frobenius norm
+  double optimal_K = 0;          ///< spectral norm
+  double optimal_P = 0;          ///< spectral norm
+  double optimal_J = 0;
+  /// Keys (as in JSON: "natural_gradient", "optimal") whose bound is a first-order estimate:
+  /// the natural gradient where X̄ is not certified nonsingular (Wedin's bound at the counted
+  /// rank), the optimum where its Kantorovich-type bound does not close (double path, n > 160).
+  std::vector<std::string> first_order;
 };
 
 struct LqgSolveSummary {
@@ -102,6 +118,14 @@ struct LqgSolveOptions {
   /// to max_relative_error_double.
   Eigen::Index extended_double_double_max_n = 160;
   double max_relative_error_double = 1e-2;
+  /// The derived outputs whose error bounds must meet the tolerances above (those of J, P, X and
+  /// the gradient always must): a bound above them is refused (IllPosedError) when its output
+  /// is required, else returned with it for the caller not to print (`pgtruth solve --keys`
+  /// requires only the keys it prints).
+  struct Required {
+    bool value_constant = true, gradient_sigma = true, q_matrix = true, q_constant = true, fisher = true,
+         natural_gradient = true, optimal = true;
+  } required;
   /// The OpenMP threads of Eigen's dense products during the solve; at most kMaxThreads.
   int threads = 0;  ///< 0: every core; 1: no helper thread
   void validate() const;
