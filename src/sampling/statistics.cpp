@@ -36,7 +36,14 @@ void SparseEstimate::clear() {
 
 namespace {
 constexpr int kNoValues = -1022;  // the unit of a statistic that has seen no value yet
+
+/// The exponent e with |x| < 2^e (for the largest magnitude); 0 for 0.
+int exponent_of(double x) {
+  int e = 0;
+  std::frexp(x, &e);
+  return e;
 }
+}  // namespace
 
 PowerSums::PowerSums(Eigen::Index statistics)
     : s1_(Eigen::ArrayXd::Zero(statistics)),
@@ -78,8 +85,54 @@ void PowerSums::merge(const PowerSums& later) {
     if (later.exponent_(i) == kNoValues && later.s2_(i) == 0.0) continue;
     cover(i, later.exponent_(i));
     const int step = exponent_(i) - later.exponent_(i);
+    if (step == 0) {  // the same unit: ldexp by 0 is the identity, and costs a call per sum
+      s1_(i) += later.s1_(i), s2_(i) += later.s2_(i), s3_(i) += later.s3_(i), s4_(i) += later.s4_(i);
+      continue;
+    }
     s1_(i) += std::ldexp(later.s1_(i), -step), s2_(i) += std::ldexp(later.s2_(i), -2 * step);
     s3_(i) += std::ldexp(later.s3_(i), -3 * step), s4_(i) += std::ldexp(later.s4_(i), -4 * step);
+  }
+}
+
+void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen::VectorXd& mu) {
+  const Eigen::Index d = size(), n = rows.rows(), stride = rows.outerStride();
+  assert(rows.cols() == d && mu.size() == d);
+  const double* x = rows.data();
+  const double* m = mu.data();
+  // Each column's largest |y| over the rows sets its unit before any of its values is added.
+  largest_.setZero(d);
+  double* big = largest_.data();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double* xi = x + i * stride;
+    for (Eigen::Index j = 0; j < d; ++j) big[j] = std::max(big[j], std::abs(xi[j] - m[j]));
+  }
+  bool halves = false;  // some x − μ overflows: that column is added as (x/2 − μ/2) 2, as add() does
+  for (Eigen::Index j = 0; j < d; ++j) {
+    if (big[j] == 0.0) continue;
+    if (std::isfinite(big[j])) {
+      cover(j, exponent_of(big[j]));
+      continue;
+    }
+    halves = true;
+    double half = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) half = std::max(half, std::abs(0.5 * x[i * stride + j] - 0.5 * m[j]));
+    cover(j, exponent_of(half) + 1);
+  }
+  double *s1 = s1_.data(), *s2 = s2_.data(), *s3 = s3_.data(), *s4 = s4_.data();
+  const double* unit = unit_.data();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double* xi = x + i * stride;
+    if (!halves) {
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const double t = (xi[j] - m[j]) * unit[j], t2 = t * t;
+        s1[j] += t, s2[j] += t2, s3[j] += t2 * t, s4[j] += t2 * t2;
+      }
+      continue;
+    }
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double t = std::isfinite(big[j]) ? (xi[j] - m[j]) * unit[j] : (0.5 * xi[j] - 0.5 * m[j]) * (2.0 * unit[j]);
+      accumulate(j, t);
+    }
   }
 }
 
@@ -123,13 +176,6 @@ Directions::Directions(const Eigen::VectorXd& truth) : dim(truth.size()) {
 // ---------------------------------------------------------------- moments of estimates
 
 namespace {
-
-/// The exponent e with |x| < 2^e (for the largest magnitude); 0 for 0.
-int exponent_of(double x) {
-  int e = 0;
-  std::frexp(x, &e);
-  return e;
-}
 
 /// Estimates or truths beyond 2^600 are projected in units of 2^(e - 1) so that sums of d
 /// terms cannot overflow; below, in units of 1.
@@ -208,6 +254,91 @@ void EstimateMoments::add(const SparseEstimate& x) {
     const double projected = k ? p[k] * inv_sqrt_d : p[k];
     projections_.add(k, projected - std::ldexp(truth_projection_(k), -E), E);
   }
+}
+
+namespace {
+constexpr int kLanes = 4;                    // interleaved partial results of a row's largest |x|
+constexpr int kTile = 2;                     // rows whose projections are summed together
+constexpr Eigen::Index kBlockValues = 4096;  // a block of rows, read a few times from the L1 cache
+}  // namespace
+
+Eigen::Index EstimateMoments::add_rows(const Eigen::Ref<const EstimateRows>& rows) {
+  assert(rows.cols() == dim());
+  const Eigen::Index d = dim();
+  if (direction_columns_.cols() != d) {  // direction k's entry j at (k, j): one row's directions contiguous
+    const Directions& u = *directions_;
+    direction_columns_.setZero(kRandomDirections + 1, d);
+    if (u.has_truth) direction_columns_.row(0) = u.truth_unit.transpose();
+    for (Eigen::Index j = 0; j < d; ++j)
+      for (int k = 0; k < kRandomDirections; ++k)
+        direction_columns_(k + 1, j) = (u.signs[static_cast<std::size_t>(j)] >> k) & 1 ? 1.0 : -1.0;
+  }
+  const Eigen::Index block = std::max<Eigen::Index>(kTile, kBlockValues / std::max<Eigen::Index>(d, 1));
+  for (Eigen::Index first = 0; first < rows.rows(); first += block) {
+    const Eigen::Index count = std::min(block, rows.rows() - first);
+    const Eigen::Index added = add_block(rows.middleRows(first, count));
+    if (added < count) return first + added;
+  }
+  return rows.rows();
+}
+
+Eigen::Index EstimateMoments::add_block(const Eigen::Ref<const EstimateRows>& rows) {
+  const Directions& u = *directions_;
+  const Eigen::Index d = dim(), stride = rows.outerStride();
+  const double truth_largest = d ? truth_projection_.cwiseAbs().maxCoeff() : 0.0;
+  const double inv_sqrt_d = d ? 1.0 / std::sqrt(static_cast<double>(d)) : 0.0;
+  // Each row's largest |x| (its projections' unit 2^E, as add()) and whether it is finite.
+  Eigen::Index n = rows.rows();
+  row_exponent_.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double* xi = rows.data() + i * stride;
+    double big[kLanes] = {}, zero[kLanes] = {};  // zero: x 0 summed, NaN for an entry that is not finite
+    Eigen::Index j = 0;
+    for (; j + kLanes <= d; j += kLanes)
+      for (int l = 0; l < kLanes; ++l) big[l] = std::max(big[l], std::abs(xi[j + l])), zero[l] += xi[j + l] * 0.0;
+    for (; j < d; ++j) big[0] = std::max(big[0], std::abs(xi[j])), zero[0] += xi[j] * 0.0;
+    static_assert(kLanes == 4);
+    if (!std::isfinite((zero[0] + zero[1]) + (zero[2] + zero[3]))) {
+      n = i;
+      break;
+    }
+    row_exponent_(i) = projection_exponent(std::max({big[0], big[1], big[2], big[3], truth_largest}));
+  }
+  if (n == 0) return 0;
+  coordinates_.add_rows(rows.topRows(n), truth_);
+  added_.array() += n;
+  n_ += n;
+  // The block transposed, x_ij 2^-E_i at (j, i), so that a tile of rows is one vector; each row's
+  // projection u_kᵀx is then summed over j in order, with the products and sums of add().
+  const Eigen::Index m = (n + kTile - 1) / kTile * kTile;
+  columns_.resize(m, d);  // column-major: entry (i, j) at i + j m
+  if (m > n) columns_.row(n).setZero();  // the last tile's padding
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double scale = std::ldexp(1.0, -row_exponent_(i));  // exact: x 2^-E is ldexp(x, -E)
+    const double* xi = rows.data() + i * stride;
+    for (Eigen::Index j = 0; j < d; ++j) columns_(i, j) = xi[j] * scale;
+  }
+  constexpr int K = kRandomDirections + 1;
+  const double* S = direction_columns_.data();
+  const double* X = columns_.data();
+  for (Eigen::Index i = 0; i < m; i += kTile) {
+    double p[K][kTile] = {};
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double* x = X + i + j * m;
+      const double* s = S + j * K;
+      for (int k = 0; k < K; ++k)
+        for (int l = 0; l < kTile; ++l) p[k][l] += s[k] * x[l];
+    }
+    for (int l = 0; l < kTile && i + l < n; ++l) {
+      const int E = row_exponent_(i + l);
+      for (int k = 0; k <= kRandomDirections; ++k) {
+        if (k == 0 && !u.has_truth) continue;
+        const double projected = k ? p[k][l] * inv_sqrt_d : p[k][l];
+        projections_.add(k, projected - (E ? std::ldexp(truth_projection_(k), -E) : truth_projection_(k)), E);
+      }
+    }
+  }
+  return n;
 }
 
 void EstimateMoments::add(const Eigen::VectorXd& x) {
