@@ -5,6 +5,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -205,37 +206,45 @@ CheckResult check_estimates(const Eigen::Ref<const EstimateRows>& estimates, con
   const long B = (n + per_block - 1) / per_block;
   const auto directions = std::make_shared<const Directions>(truth);
   EstimateMoments total(truth, directions);
-  // As sample_moments: block b waits for b − 1 to be merged; the lowest row that is not finite
-  // is the one reported, however the blocks were shared among the threads.
+  // Block b is merged after b − 1; a block finished early waits in `pending` while its thread
+  // goes on (a few per thread at most), so one slow thread does not hold the others. The lowest
+  // row that is not finite is the one reported, however the blocks were shared.
+  const long threads = std::min<long>(detail::resolve_threads(options.threads), B);
   std::mutex lock;
   std::condition_variable merged_cv;
+  std::map<long, std::unique_ptr<EstimateMoments>> pending;
+  std::vector<std::unique_ptr<EstimateMoments>> spare;
   long merged = 0, next = 0, failed = B, failed_row = n;
   const auto work = [&] {
-    EstimateMoments local(truth, directions);
+    std::unique_ptr<EstimateMoments> local;
     for (;;) {
       long b;
       {
-        const std::lock_guard<std::mutex> guard(lock);
+        std::unique_lock<std::mutex> guard(lock);
+        merged_cv.wait(guard, [&] { return static_cast<long>(pending.size()) < 2 * threads || next >= failed; });
         if (next >= failed) return;
         b = next++;
+        if (!local && !spare.empty()) local = std::move(spare.back()), spare.pop_back();
       }
+      if (!local) local = std::make_unique<EstimateMoments>(truth, directions);
       const long first = b * per_block, rows = std::min(per_block, n - first);
-      local.clear();
-      const long added = static_cast<long>(local.add_rows(estimates.middleRows(first, rows)));
-      std::unique_lock<std::mutex> guard(lock);
+      local->clear();
+      const long added = static_cast<long>(local->add_rows(estimates.middleRows(first, rows)));
+      const std::lock_guard<std::mutex> guard(lock);
       if (added < rows) {
         if (b < failed) failed = b, failed_row = first + added;
-        merged_cv.notify_all();
-        return;
+      } else if (b < failed) {
+        pending.emplace(b, std::move(local));
+        for (auto i = pending.begin(); i != pending.end() && i->first == merged; i = pending.erase(i)) {
+          total.merge(*i->second);
+          spare.push_back(std::move(i->second));
+          ++merged;
+        }
       }
-      merged_cv.wait(guard, [&] { return merged == b || failed < b; });
-      if (failed < b) return;
-      total.merge(local);
-      ++merged;
       merged_cv.notify_all();
     }
   };
-  detail::ExecutionContext context(static_cast<int>(std::min<long>(detail::resolve_threads(options.threads), B)));
+  detail::ExecutionContext context(static_cast<int>(threads));
   context.run(context.threads(), [&](int) { work(); });
   if (failed_row < n) refuse_row(failed_row);
   return judge("estimates", total, options);

@@ -97,42 +97,36 @@ void PowerSums::merge(const PowerSums& later) {
 void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen::VectorXd& mu) {
   const Eigen::Index d = size(), n = rows.rows(), stride = rows.outerStride();
   assert(rows.cols() == d && mu.size() == d);
-  const double* x = rows.data();
-  const double* m = mu.data();
+  using Row = Eigen::Map<const Eigen::ArrayXd>;
+  const auto row = [&](Eigen::Index i) { return Row(rows.data() + i * stride, d); };
+  const auto m = mu.array();
   // Each column's largest |y| over the rows sets its unit before any of its values is added.
   largest_.setZero(d);
-  double* big = largest_.data();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double* xi = x + i * stride;
-    for (Eigen::Index j = 0; j < d; ++j) big[j] = std::max(big[j], std::abs(xi[j] - m[j]));
-  }
+  for (Eigen::Index i = 0; i < n; ++i) largest_ = largest_.max((row(i) - m).abs());
   bool halves = false;  // some x − μ overflows: that column is added as (x/2 − μ/2) 2, as add() does
   for (Eigen::Index j = 0; j < d; ++j) {
-    if (big[j] == 0.0) continue;
-    if (std::isfinite(big[j])) {
-      cover(j, exponent_of(big[j]));
+    if (largest_(j) == 0.0) continue;
+    if (std::isfinite(largest_(j))) {
+      cover(j, exponent_of(largest_(j)));
       continue;
     }
     halves = true;
     double half = 0.0;
-    for (Eigen::Index i = 0; i < n; ++i) half = std::max(half, std::abs(0.5 * x[i * stride + j] - 0.5 * m[j]));
+    for (Eigen::Index i = 0; i < n; ++i) half = std::max(half, std::abs(0.5 * row(i)(j) - 0.5 * mu(j)));
     cover(j, exponent_of(half) + 1);
   }
-  double *s1 = s1_.data(), *s2 = s2_.data(), *s3 = s3_.data(), *s4 = s4_.data();
-  const double* unit = unit_.data();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double* xi = x + i * stride;
-    if (!halves) {
+  if (halves) {
+    for (Eigen::Index i = 0; i < n; ++i)
       for (Eigen::Index j = 0; j < d; ++j) {
-        const double t = (xi[j] - m[j]) * unit[j], t2 = t * t;
-        s1[j] += t, s2[j] += t2, s3[j] += t2 * t, s4[j] += t2 * t2;
+        const double x = row(i)(j);
+        accumulate(j, std::isfinite(largest_(j)) ? (x - mu(j)) * unit_(j) : (0.5 * x - 0.5 * mu(j)) * (2.0 * unit_(j)));
       }
-      continue;
-    }
-    for (Eigen::Index j = 0; j < d; ++j) {
-      const double t = std::isfinite(big[j]) ? (xi[j] - m[j]) * unit[j] : (0.5 * xi[j] - 0.5 * m[j]) * (2.0 * unit[j]);
-      accumulate(j, t);
-    }
+    return;
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {  // whole columns at a time: Eigen's vectorised loops
+    t_ = (row(i) - m) * unit_;
+    t2_ = t_.square();
+    s1_ += t_, s2_ += t2_, s3_ += t2_ * t_, s4_ += t2_.square();
   }
 }
 
@@ -257,8 +251,8 @@ void EstimateMoments::add(const SparseEstimate& x) {
 }
 
 namespace {
-constexpr int kLanes = 4;                    // interleaved partial results of a row's largest |x|
-constexpr int kTile = 2;                     // rows whose projections are summed together
+constexpr int kTile = 2;                     // rows whose projections are summed together, one vector
+using Tile = Eigen::Array<double, kTile, 1>;
 constexpr Eigen::Index kBlockValues = 4096;  // a block of rows, read a few times from the L1 cache
 }  // namespace
 
@@ -284,61 +278,49 @@ Eigen::Index EstimateMoments::add_rows(const Eigen::Ref<const EstimateRows>& row
 
 Eigen::Index EstimateMoments::add_block(const Eigen::Ref<const EstimateRows>& rows) {
   const Directions& u = *directions_;
-  const Eigen::Index d = dim(), stride = rows.outerStride();
+  const Eigen::Index d = dim(), stride = rows.outerStride(), n = rows.rows();
   const double truth_largest = d ? truth_projection_.cwiseAbs().maxCoeff() : 0.0;
   const double inv_sqrt_d = d ? 1.0 / std::sqrt(static_cast<double>(d)) : 0.0;
-  // Each row's largest |x| (its projections' unit 2^E, as add()) and whether it is finite.
-  Eigen::Index n = rows.rows();
-  row_exponent_.resize(n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double* xi = rows.data() + i * stride;
-    double big[kLanes] = {}, zero[kLanes] = {};  // zero: x 0 summed, NaN for an entry that is not finite
-    Eigen::Index j = 0;
-    for (; j + kLanes <= d; j += kLanes)
-      for (int l = 0; l < kLanes; ++l) big[l] = std::max(big[l], std::abs(xi[j + l])), zero[l] += xi[j + l] * 0.0;
-    for (; j < d; ++j) big[0] = std::max(big[0], std::abs(xi[j])), zero[0] += xi[j] * 0.0;
-    static_assert(kLanes == 4);
-    if (!std::isfinite((zero[0] + zero[1]) + (zero[2] + zero[3]))) {
-      n = i;
-      break;
-    }
-    row_exponent_(i) = projection_exponent(std::max({big[0], big[1], big[2], big[3], truth_largest}));
-  }
-  if (n == 0) return 0;
-  coordinates_.add_rows(rows.topRows(n), truth_);
-  added_.array() += n;
-  n_ += n;
-  // The block transposed, x_ij 2^-E_i at (j, i), so that a tile of rows is one vector; each row's
-  // projection u_kᵀx is then summed over j in order, with the products and sums of add().
-  const Eigen::Index m = (n + kTile - 1) / kTile * kTile;
-  columns_.resize(m, d);  // column-major: entry (i, j) at i + j m
-  if (m > n) columns_.row(n).setZero();  // the last tile's padding
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double scale = std::ldexp(1.0, -row_exponent_(i));  // exact: x 2^-E is ldexp(x, -E)
-    const double* xi = rows.data() + i * stride;
-    for (Eigen::Index j = 0; j < d; ++j) columns_(i, j) = xi[j] * scale;
-  }
+  // Each row's projections u_kᵀx in units 2^E of its largest |x| (as add()), summed over j in
+  // add()'s order, a tile of rows at once so that the tile is one vector.
   constexpr int K = kRandomDirections + 1;
+  row_exponent_.resize(n);
+  projected_.resize(K, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    row_exponent_(i) = projection_exponent(std::max(d ? rows.row(i).cwiseAbs().maxCoeff() : 0.0, truth_largest));
   const double* S = direction_columns_.data();
-  const double* X = columns_.data();
-  for (Eigen::Index i = 0; i < m; i += kTile) {
-    double p[K][kTile] = {};
+  for (Eigen::Index i = 0; i < n; i += kTile) {
+    const double* x[kTile];
+    double scale[kTile];
+    for (int l = 0; l < kTile; ++l) {  // a last tile past the block repeats its last row
+      const Eigen::Index r = std::min(i + l, n - 1);
+      x[l] = rows.data() + r * stride, scale[l] = std::ldexp(1.0, -row_exponent_(r));  // x 2^-E is ldexp(x, -E)
+    }
+    Tile p[K];
+    for (Tile& pk : p) pk.setZero();
+    const Tile scales(scale[0], scale[1]);
     for (Eigen::Index j = 0; j < d; ++j) {
-      const double* x = X + i + j * m;
       const double* s = S + j * K;
-      for (int k = 0; k < K; ++k)
-        for (int l = 0; l < kTile; ++l) p[k][l] += s[k] * x[l];
+      const Tile xs = Tile(x[0][j], x[1][j]) * scales;
+      for (int k = 0; k < K; ++k) p[k] += s[k] * xs;
     }
-    for (int l = 0; l < kTile && i + l < n; ++l) {
-      const int E = row_exponent_(i + l);
-      for (int k = 0; k <= kRandomDirections; ++k) {
-        if (k == 0 && !u.has_truth) continue;
-        const double projected = k ? p[k][l] * inv_sqrt_d : p[k][l];
-        projections_.add(k, projected - (E ? std::ldexp(truth_projection_(k), -E) : truth_projection_(k)), E);
-      }
-    }
+    for (int l = 0; l < kTile && i + l < n; ++l)
+      for (int k = 0; k < K; ++k) projected_(k, i + l) = k ? p[k](l) * inv_sqrt_d : p[k](l);
   }
-  return n;
+  // A row is finite exactly when its first random projection is: |x 2^-E| < 2^600, so the sum of
+  // d terms cannot overflow, while an infinite or NaN entry makes it infinite or NaN.
+  Eigen::Index finite = 0;
+  while (finite < n && std::isfinite(projected_(1, finite))) ++finite;
+  if (finite == 0) return 0;
+  coordinates_.add_rows(rows.topRows(finite), truth_);
+  added_.array() += finite;
+  n_ += finite;
+  for (Eigen::Index i = 0; i < finite; ++i) {
+    const int E = row_exponent_(i);
+    for (int k = u.has_truth ? 0 : 1; k < K; ++k)
+      projections_.add(k, projected_(k, i) - (E ? std::ldexp(truth_projection_(k), -E) : truth_projection_(k)), E);
+  }
+  return finite;
 }
 
 void EstimateMoments::add(const Eigen::VectorXd& x) {

@@ -112,7 +112,7 @@ class PowerSums {
   Eigen::ArrayXd s1_, s2_, s3_, s4_;
   Eigen::ArrayXi exponent_;  // values of i are kept as y / 2^exponent_(i), |y / 2^e| < 1
   Eigen::ArrayXd unit_;      // 2^-exponent_(i)
-  Eigen::ArrayXd largest_;   // scratch of add_rows
+  Eigen::ArrayXd largest_, t_, t2_;  // scratch of add_rows
   void accumulate(Eigen::Index i, double t) {
     const double t2 = t * t;
     s1_(i) += t, s2_(i) += t2, s3_(i) += t2 * t, s4_(i) += t2 * t2;
@@ -165,9 +165,9 @@ class EstimateMoments {
   Eigen::Matrix<long, Eigen::Dynamic, 1> added_;  // estimates whose support held j
   long n_ = 0;
   std::vector<double> projection_;  // scratch
-  // Scratch of add_rows: the directions (u_0 or 0, then the signs ±1) as columns, the block of
-  // rows transposed, and each row's projection exponent.
-  Eigen::MatrixXd direction_columns_, columns_;
+  // Scratch of add_rows: the directions (u_0 or 0, then the signs ±1) as columns, and each row's
+  // projections and their exponent.
+  Eigen::MatrixXd direction_columns_, projected_;
   Eigen::ArrayXi row_exponent_;
   Eigen::Index add_block(const Eigen::Ref<const EstimateRows>& rows);
 };
