@@ -71,11 +71,12 @@ def truth_of(problem, theta=None):
     return np.ravel(problem.solve(optimal=False, fisher=False)["gradient"])
 
 
-def check(estimates, problem, *, alpha=0.01, theta=None):
+def check(estimates, problem, *, alpha=0.01, theta=None, threads=0):
     """Judges ``estimates`` (N x num_parameters, one independent estimate per row) against the
     exact gradient of ``problem`` at ``theta`` (default: the problem's), or against ``problem``
     itself when it is an array (the truth). The library function of ``pgtruth check --estimates``,
-    so the verdict and p-value equal the command's for the same numbers."""
+    so the verdict and p-value equal the command's for the same numbers. ``threads``: 0 every
+    core, 1 no helper thread; the report is the same for any."""
     from .problems import FiniteProblem, LqgProblem
     truth = truth_of(problem, theta) if isinstance(problem, (FiniteProblem, LqgProblem)) else problem
-    return CheckReport(_pgtruth.check_estimates(estimates, truth, float(alpha)))
+    return CheckReport(_pgtruth.check_estimates(estimates, truth, float(alpha), int(threads)))

@@ -192,20 +192,22 @@ py::dict report_dict(const CheckResult& r) {
 }
 
 void bind_check(py::module_& m) {
-  m.def("check_estimates", [](py::object estimates, py::object truth, double alpha) {
+  m.def("check_estimates", [](py::object estimates, py::object truth, double alpha, int threads) {
     const auto mu = real_array(truth, "truth", {-1});
     const auto x = real_array(estimates, "estimates", {-1, mu.shape(0)});
     if (!(alpha > 0.0 && alpha < 1.0)) throw InputError("alpha", "expected a level in (0, 1), found " + std::to_string(alpha));
+    if (threads < 0 || threads > kMaxThreads) throw InputError("threads", "expected 0 (every core) to " + std::to_string(kMaxThreads));
     CheckOptions options;
-    options.alpha = alpha;
+    options.alpha = alpha, options.threads = threads;
     CheckResult r;
     {
       py::gil_scoped_release release;
       r = check_estimates(Eigen::Map<const EstimateRows>(x.data(), x.shape(0), x.shape(1)), to_vector(mu), options);
     }
     return report_dict(r);
-  }, py::arg("estimates"), py::arg("truth"), py::arg("alpha") = 0.01,
-     "Judges estimates (N x dim theta, one per row) against truth, as `pgtruth check --estimates`.");
+  }, py::arg("estimates"), py::arg("truth"), py::arg("alpha") = 0.01, py::arg("threads") = 0,
+     "Judges estimates (N x dim theta, one per row) against truth, as `pgtruth check --estimates`;\n"
+     "threads: 0 every core, 1 no helper thread (the report is the same for any).");
   const auto bind_sampling = [&m](auto tag, const char* suffix, auto make) {
     using Handle = decltype(tag);
     m.def((std::string("_sample_") + suffix).c_str(), [make](const Handle& h, const std::string& name, long episodes, long seed,

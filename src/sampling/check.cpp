@@ -5,6 +5,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -181,18 +182,72 @@ CheckResult run_check(const std::string& name, const EstimateSampler& sample, co
       truth, options);
 }
 
+namespace {
+constexpr Eigen::Index kChunkValues = Eigen::Index{1} << 16;  // values in a block of rows (a task), at least 64 rows
+}
+
 CheckResult check_estimates(const Eigen::Ref<const EstimateRows>& estimates, const Eigen::VectorXd& truth,
                             const CheckOptions& options) {
   require_finite_truth("estimates", truth);
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    throw std::invalid_argument("threads must be from 1 to " + std::to_string(kMaxThreads) + " (0: every core)");
   const long n = static_cast<long>(estimates.rows());
-  for (long i = 0; i < n; ++i)
-    if (!estimates.row(i).allFinite())
-      throw InputError("", "row " + std::to_string(i) + " (counted from 0): " +
-                               first_non_finite(estimates.row(i).transpose()) + ", not a finite number");
-  if (n < 2) throw InputError("", "found " + std::to_string(n) + " estimates; the test needs at least 2");
-  EstimateMoments moments(truth);
-  for (long i = 0; i < n; ++i) moments.add(Eigen::VectorXd(estimates.row(i).transpose()));
-  return judge("estimates", moments, options);
+  const auto refuse_row = [&](long i) {
+    throw InputError("", "row " + std::to_string(i) + " (counted from 0): " +
+                             first_non_finite(estimates.row(i).transpose()) + ", not a finite number");
+  };
+  if (n < 2) {
+    for (long i = 0; i < n; ++i)
+      if (!estimates.row(i).allFinite()) refuse_row(i);
+    throw InputError("", "found " + std::to_string(n) + " estimates; the test needs at least 2");
+  }
+  // Blocks of rows fixed by n and d alone, merged in order: the same sums for any threads.
+  const long per_block = std::max<long>(64, static_cast<long>(kChunkValues / std::max<Eigen::Index>(truth.size(), 1)));
+  const long B = (n + per_block - 1) / per_block;
+  const auto directions = std::make_shared<const Directions>(truth);
+  EstimateMoments total(truth, directions);
+  // Block b is merged after b − 1; a block finished early waits in `pending` while its thread
+  // goes on (a few per thread at most), so one slow thread does not hold the others. The lowest
+  // row that is not finite is the one reported, however the blocks were shared.
+  const long threads = std::min<long>(detail::resolve_threads(options.threads), B);
+  std::mutex lock;
+  std::condition_variable merged_cv;
+  std::map<long, std::unique_ptr<EstimateMoments>> pending;
+  std::vector<std::unique_ptr<EstimateMoments>> spare;
+  long merged = 0, next = 0, failed = B, failed_row = n;
+  const auto work = [&] {
+    std::unique_ptr<EstimateMoments> local;
+    for (;;) {
+      long b;
+      {
+        std::unique_lock<std::mutex> guard(lock);
+        merged_cv.wait(guard, [&] { return static_cast<long>(pending.size()) < 2 * threads || next >= failed; });
+        if (next >= failed) return;
+        b = next++;
+        if (!local && !spare.empty()) local = std::move(spare.back()), spare.pop_back();
+      }
+      if (!local) local = std::make_unique<EstimateMoments>(truth, directions);
+      const long first = b * per_block, rows = std::min(per_block, n - first);
+      local->clear();
+      const long added = static_cast<long>(local->add_rows(estimates.middleRows(first, rows)));
+      const std::lock_guard<std::mutex> guard(lock);
+      if (added < rows) {
+        if (b < failed) failed = b, failed_row = first + added;
+      } else if (b < failed) {
+        pending.emplace(b, std::move(local));
+        for (auto i = pending.begin(); i != pending.end() && i->first == merged; i = pending.erase(i)) {
+          total.merge(*i->second);
+          spare.push_back(std::move(i->second));
+          ++merged;
+        }
+      }
+      merged_cv.notify_all();
+    }
+  };
+  detail::ExecutionContext context(static_cast<int>(threads));
+  context.run(context.threads(), [&](int) { work(); });
+  if (failed_row < n) refuse_row(failed_row);
+  return judge("estimates", total, options);
 }
 
 }  // namespace pgtruth

@@ -36,7 +36,14 @@ void SparseEstimate::clear() {
 
 namespace {
 constexpr int kNoValues = -1022;  // the unit of a statistic that has seen no value yet
+
+/// The exponent e with |x| < 2^e (for the largest magnitude); 0 for 0.
+int exponent_of(double x) {
+  int e = 0;
+  std::frexp(x, &e);
+  return e;
 }
+}  // namespace
 
 PowerSums::PowerSums(Eigen::Index statistics)
     : s1_(Eigen::ArrayXd::Zero(statistics)),
@@ -78,8 +85,48 @@ void PowerSums::merge(const PowerSums& later) {
     if (later.exponent_(i) == kNoValues && later.s2_(i) == 0.0) continue;
     cover(i, later.exponent_(i));
     const int step = exponent_(i) - later.exponent_(i);
+    if (step == 0) {  // the same unit: ldexp by 0 is the identity, and costs a call per sum
+      s1_(i) += later.s1_(i), s2_(i) += later.s2_(i), s3_(i) += later.s3_(i), s4_(i) += later.s4_(i);
+      continue;
+    }
     s1_(i) += std::ldexp(later.s1_(i), -step), s2_(i) += std::ldexp(later.s2_(i), -2 * step);
     s3_(i) += std::ldexp(later.s3_(i), -3 * step), s4_(i) += std::ldexp(later.s4_(i), -4 * step);
+  }
+}
+
+void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen::VectorXd& mu) {
+  const Eigen::Index d = size(), n = rows.rows(), stride = rows.outerStride();
+  assert(rows.cols() == d && mu.size() == d);
+  using Row = Eigen::Map<const Eigen::ArrayXd>;
+  const auto row = [&](Eigen::Index i) { return Row(rows.data() + i * stride, d); };
+  const auto m = mu.array();
+  // Each column's largest |y| over the rows sets its unit before any of its values is added.
+  largest_.setZero(d);
+  for (Eigen::Index i = 0; i < n; ++i) largest_ = largest_.max((row(i) - m).abs());
+  bool halves = false;  // some x − μ overflows: that column is added as (x/2 − μ/2) 2, as add() does
+  for (Eigen::Index j = 0; j < d; ++j) {
+    if (largest_(j) == 0.0) continue;
+    if (std::isfinite(largest_(j))) {
+      cover(j, exponent_of(largest_(j)));
+      continue;
+    }
+    halves = true;
+    double half = 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) half = std::max(half, std::abs(0.5 * row(i)(j) - 0.5 * mu(j)));
+    cover(j, exponent_of(half) + 1);
+  }
+  if (halves) {
+    for (Eigen::Index i = 0; i < n; ++i)
+      for (Eigen::Index j = 0; j < d; ++j) {
+        const double x = row(i)(j);
+        accumulate(j, std::isfinite(largest_(j)) ? (x - mu(j)) * unit_(j) : (0.5 * x - 0.5 * mu(j)) * (2.0 * unit_(j)));
+      }
+    return;
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {  // whole columns at a time: Eigen's vectorised loops
+    t_ = (row(i) - m) * unit_;
+    t2_ = t_.square();
+    s1_ += t_, s2_ += t2_, s3_ += t2_ * t_, s4_ += t2_.square();
   }
 }
 
@@ -123,13 +170,6 @@ Directions::Directions(const Eigen::VectorXd& truth) : dim(truth.size()) {
 // ---------------------------------------------------------------- moments of estimates
 
 namespace {
-
-/// The exponent e with |x| < 2^e (for the largest magnitude); 0 for 0.
-int exponent_of(double x) {
-  int e = 0;
-  std::frexp(x, &e);
-  return e;
-}
 
 /// Estimates or truths beyond 2^600 are projected in units of 2^(e - 1) so that sums of d
 /// terms cannot overflow; below, in units of 1.
@@ -208,6 +248,79 @@ void EstimateMoments::add(const SparseEstimate& x) {
     const double projected = k ? p[k] * inv_sqrt_d : p[k];
     projections_.add(k, projected - std::ldexp(truth_projection_(k), -E), E);
   }
+}
+
+namespace {
+constexpr int kTile = 2;                     // rows whose projections are summed together, one vector
+using Tile = Eigen::Array<double, kTile, 1>;
+constexpr Eigen::Index kBlockValues = 4096;  // a block of rows, read a few times from the L1 cache
+}  // namespace
+
+Eigen::Index EstimateMoments::add_rows(const Eigen::Ref<const EstimateRows>& rows) {
+  assert(rows.cols() == dim());
+  const Eigen::Index d = dim();
+  if (direction_columns_.cols() != d) {  // direction k's entry j at (k, j): one row's directions contiguous
+    const Directions& u = *directions_;
+    direction_columns_.setZero(kRandomDirections + 1, d);
+    if (u.has_truth) direction_columns_.row(0) = u.truth_unit.transpose();
+    for (Eigen::Index j = 0; j < d; ++j)
+      for (int k = 0; k < kRandomDirections; ++k)
+        direction_columns_(k + 1, j) = (u.signs[static_cast<std::size_t>(j)] >> k) & 1 ? 1.0 : -1.0;
+  }
+  const Eigen::Index block = std::max<Eigen::Index>(kTile, kBlockValues / std::max<Eigen::Index>(d, 1));
+  for (Eigen::Index first = 0; first < rows.rows(); first += block) {
+    const Eigen::Index count = std::min(block, rows.rows() - first);
+    const Eigen::Index added = add_block(rows.middleRows(first, count));
+    if (added < count) return first + added;
+  }
+  return rows.rows();
+}
+
+Eigen::Index EstimateMoments::add_block(const Eigen::Ref<const EstimateRows>& rows) {
+  const Directions& u = *directions_;
+  const Eigen::Index d = dim(), stride = rows.outerStride(), n = rows.rows();
+  const double truth_largest = d ? truth_projection_.cwiseAbs().maxCoeff() : 0.0;
+  const double inv_sqrt_d = d ? 1.0 / std::sqrt(static_cast<double>(d)) : 0.0;
+  // Each row's projections u_kᵀx in units 2^E of its largest |x| (as add()), summed over j in
+  // add()'s order, a tile of rows at once so that the tile is one vector.
+  constexpr int K = kRandomDirections + 1;
+  row_exponent_.resize(n);
+  projected_.resize(K, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    row_exponent_(i) = projection_exponent(std::max(d ? rows.row(i).cwiseAbs().maxCoeff() : 0.0, truth_largest));
+  const double* S = direction_columns_.data();
+  for (Eigen::Index i = 0; i < n; i += kTile) {
+    const double* x[kTile];
+    double scale[kTile];
+    for (int l = 0; l < kTile; ++l) {  // a last tile past the block repeats its last row
+      const Eigen::Index r = std::min(i + l, n - 1);
+      x[l] = rows.data() + r * stride, scale[l] = std::ldexp(1.0, -row_exponent_(r));  // x 2^-E is ldexp(x, -E)
+    }
+    Tile p[K];
+    for (Tile& pk : p) pk.setZero();
+    const Tile scales(scale[0], scale[1]);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      const double* s = S + j * K;
+      const Tile xs = Tile(x[0][j], x[1][j]) * scales;
+      for (int k = 0; k < K; ++k) p[k] += s[k] * xs;
+    }
+    for (int l = 0; l < kTile && i + l < n; ++l)
+      for (int k = 0; k < K; ++k) projected_(k, i + l) = k ? p[k](l) * inv_sqrt_d : p[k](l);
+  }
+  // A row is finite exactly when its first random projection is: |x 2^-E| < 2^600, so the sum of
+  // d terms cannot overflow, while an infinite or NaN entry makes it infinite or NaN.
+  Eigen::Index finite = 0;
+  while (finite < n && std::isfinite(projected_(1, finite))) ++finite;
+  if (finite == 0) return 0;
+  coordinates_.add_rows(rows.topRows(finite), truth_);
+  added_.array() += finite;
+  n_ += finite;
+  for (Eigen::Index i = 0; i < finite; ++i) {
+    const int E = row_exponent_(i);
+    for (int k = u.has_truth ? 0 : 1; k < K; ++k)
+      projections_.add(k, projected_(k, i) - (E ? std::ldexp(truth_projection_(k), -E) : truth_projection_(k)), E);
+  }
+  return finite;
 }
 
 void EstimateMoments::add(const Eigen::VectorXd& x) {

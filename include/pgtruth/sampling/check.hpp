@@ -102,13 +102,10 @@ Eigen::VectorXd upper_triangle(const Eigen::MatrixXd& M);
 /// kMaxDenseFisherParameters parameters; otherwise throws InputError.
 CheckResult check_fisher(const FiniteProblem& problem, const FiniteSolution& solution, const CheckOptions& options);
 
-/// Estimates held one per row with each row contiguous (C order, as NumPy arrays and CSV files
-/// hold them): the check reads them row by row, so a column-major matrix of 10^6 rows would be
-/// read across the whole matrix for every row.
-using EstimateRows = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/// Judges estimates produced elsewhere, one per row (independent draws). A column-major
-/// argument is copied into rows first.
+/// Judges estimates produced elsewhere, one per row (independent draws; EstimateRows in
+/// statistics.hpp). A column-major argument is copied into rows first. The rows are split into
+/// blocks by their count and dimension alone; blocks run on options.threads threads and are
+/// merged in order, so the report is the same bits for any number of threads.
 CheckResult check_estimates(const Eigen::Ref<const EstimateRows>& estimates, const Eigen::VectorXd& truth,
                             const CheckOptions& options);
 

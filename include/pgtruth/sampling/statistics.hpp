@@ -74,6 +74,10 @@ struct SparseEstimate {
   std::vector<unsigned char> touched_;
 };
 
+/// Estimates held one per row with each row contiguous (C order, as NumPy arrays and CSV files
+/// hold them): the check reads them a block of rows at a time, column by column within a row.
+using EstimateRows = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 /// Power sums Σ (y/2^e)^p, p = 1..4, of the values of several statistics in their own units 2^e.
 class PowerSums {
  public:
@@ -87,6 +91,9 @@ class PowerSums {
   }
   /// Makes statistic i's unit at least 2^exponent (values of that size are added exactly scaled).
   void cover(Eigen::Index i, int exponent);
+  /// Adds y = x_i − μ to statistic j = 0 … size() − 1 for each row x_i of `rows` (finite, size()
+  /// columns): column by column, each statistic's unit first covers the rows' largest |y_j|.
+  void add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen::VectorXd& mu);
   /// Adds the sums of `later` (same size), statistic by statistic.
   void merge(const PowerSums& later);
   void clear();
@@ -105,6 +112,7 @@ class PowerSums {
   Eigen::ArrayXd s1_, s2_, s3_, s4_;
   Eigen::ArrayXi exponent_;  // values of i are kept as y / 2^exponent_(i), |y / 2^e| < 1
   Eigen::ArrayXd unit_;      // 2^-exponent_(i)
+  Eigen::ArrayXd largest_, t_, t2_;  // scratch of add_rows
   void accumulate(Eigen::Index i, double t) {
     const double t2 = t * t;
     s1_(i) += t, s2_(i) += t2, s3_(i) += t2 * t, s4_(i) += t2 * t2;
@@ -133,6 +141,10 @@ class EstimateMoments {
   explicit EstimateMoments(const Eigen::VectorXd& truth);
   void add(const SparseEstimate& x);     ///< x finite
   void add(const Eigen::VectorXd& x);    ///< x finite
+  /// Adds the rows (dim() columns each) in order, up to the first that is not finite; returns
+  /// the number added. The values and their order are add()'s for each row, taken a block of rows
+  /// at a time: each coordinate's unit first covers the block's largest value.
+  Eigen::Index add_rows(const Eigen::Ref<const EstimateRows>& rows);
   void merge(const EstimateMoments& later);
   void clear();
   long count() const { return n_; }
@@ -153,6 +165,11 @@ class EstimateMoments {
   Eigen::Matrix<long, Eigen::Dynamic, 1> added_;  // estimates whose support held j
   long n_ = 0;
   std::vector<double> projection_;  // scratch
+  // Scratch of add_rows: the directions (u_0 or 0, then the signs ±1) as columns, and each row's
+  // projections and their exponent.
+  Eigen::MatrixXd direction_columns_, projected_;
+  Eigen::ArrayXi row_exponent_;
+  Eigen::Index add_block(const Eigen::Ref<const EstimateRows>& rows);
 };
 
 enum class Verdict { consistent, inconsistent, undecided };
