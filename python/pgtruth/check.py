@@ -9,9 +9,11 @@ class CheckReport:
 
     Attributes: ``verdict`` ("consistent", "inconsistent" or "undecided"), ``p_value``,
     ``alpha``, ``truth``, ``mean``, ``stderr`` and ``t`` (one entry per component of theta),
-    ``estimates`` (their number), ``coordinates_admitted`` (the components whose skewness and
-    kurtosis let the test use them), ``directions`` (the fixed directions' statistics, the
-    gradient's first), ``reason`` and ``episodes_needed`` when undecided; ``as_dict()`` has
+    ``estimates`` (their number), ``coordinates_varying`` (the components that vary above
+    rounding), ``coordinates_admitted`` (those whose skewness and kurtosis let the test use them),
+    ``directions`` (the fixed directions' statistics, the gradient's first), ``statistics_used``
+    (the t statistics the test combined: admitted coordinates and admitted directions; the test
+    is not a Hotelling T^2 and has no covariance rank, so this is its counterpart), ``reason`` and ``episodes_needed`` when undecided; ``as_dict()`` has
     every key of the command's JSON report."""
 
     def __init__(self, report):
@@ -21,8 +23,10 @@ class CheckReport:
         self.alpha = report["alpha"]
         self.truth, self.mean, self.stderr, self.t = report["truth"], report["mean"], report["stderr"], report["t"]
         self.estimates = report["episodes"]
+        self.coordinates_varying = report["test"]["coordinates_varying"]
         self.coordinates_admitted = report["test"]["coordinates_admitted"]
         self.directions = report["test"]["directions"]
+        self.statistics_used = self.coordinates_admitted + sum(1 for d in self.directions if d["admitted"])
         self.smallest = report["test"].get("smallest")
         self.reason = report.get("reason", "")
         self.episodes_needed = report.get("episodes_needed", 0)

@@ -29,6 +29,9 @@ def test_verdict_and_p_value_equal_the_commands(tmp_path, case, estimator, shift
     for key in ("truth", "mean", "stderr", "t"):
         assert np.array_equal(report.as_dict()[key], np.array(expected[key])), key
     assert report.coordinates_admitted == expected["test"]["coordinates_admitted"]
+    assert report.coordinates_varying == expected["test"]["coordinates_varying"]
+    assert report.statistics_used == expected["test"]["coordinates_admitted"] + sum(
+        d["admitted"] for d in expected["test"]["directions"])
     if shift:
         assert report.verdict == "inconsistent"
 

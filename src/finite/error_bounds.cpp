@@ -47,6 +47,40 @@ Index max_outcomes(const FiniteMdp& mdp) {
   return most;
 }
 
+FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                                      const Unknowns& unknowns, const BellmanSystem& system, double reward_scale,
+                                      const Eigen::VectorXd& eta, double inverse_norm) {
+  const Index A = mdp.num_actions(), n = static_cast<Index>(unknowns.state_of.size());
+  const auto actions = static_cast<double>(A), outcomes = static_cast<double>(max_outcomes(mdp));
+  double parameter_error = 0.0, reward_error = 0.0;  // e, and max_s |dr(s)|
+  for (Index k = 0; k < n; ++k) {
+    const Index s = unknowns.state_of[static_cast<std::size_t>(k)];
+    // pi's relative error: a softmax's exp, sum and division, and for linear features the
+    // logits' rounding (doubled by the normalisation); a direct policy is data.
+    double pi_error = 0.0;
+    if (policy.kind == PolicyKind::softmax_tabular) pi_error = (2.0 * actions + 8.0) * u;
+    if (policy.kind == PolicyKind::softmax_linear) {
+      const auto phi = policy.features.middleRows(s * A, A);
+      const double logits = (phi.cwiseAbs() * policy.theta.cwiseAbs()).maxCoeff();
+      pi_error = (2.0 * actions + 8.0) * u + 2.0 * (static_cast<double>(phi.cols()) + 2.0) * u * logits;
+    }
+    // gamma pi P (two products, gamma's double) summed over actions; the row sum (1 - gamma)
+    // + gamma sum_a pi P(leave) adds the decimal complement's rounding and a sum of k terms.
+    const double entry_error = pi_error + (actions + 4.0) * u;
+    parameter_error = std::max(parameter_error, entry_error + (outcomes + 4.0) * u);
+    double reward_size = 0.0;  // sum_a pi sum_o P |R|
+    for (Index a = 0; a < A; ++a)
+      for (const Outcome& o : mdp.outcomes_of(s, a)) reward_size += pi(s, a) * o.probability * std::abs(o.reward);
+    reward_error = std::max(reward_error, (pi_error + (outcomes + actions + 4.0) * u) * reward_size * reward_scale);
+  }
+  const double e = parameter_error / (1.0 - parameter_error), N = static_cast<double>(n);
+  const double rho = std::expm1((N - 1.0) * std::log1p(e) - N * std::log1p(-e));
+  const double reward_size = system.r_pi.size() ? system.r_pi.cwiseAbs().maxCoeff() : 0.0;
+  return {.value = rounded_up(inverse_norm * (rho * reward_size + (1.0 + rho) * reward_error)),
+          .occupancy = rounded_up(rho * eta.cwiseAbs().sum()),
+          .relative = rho};
+}
+
 double ActionValueInputs::unit() const { return in_double_double ? 2.0 * eps * eps : eps; }
 
 double action_value_error_bound(const ActionValueInputs& in, double q_size) {

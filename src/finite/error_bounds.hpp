@@ -9,6 +9,7 @@
 // (Joldes, Muller & Popescu 2017), charged here as 2 eps^2 = 8u^2.
 #include <Eigen/Core>
 
+#include "finite/bellman_matrix.hpp"
 #include "pgtruth/finite/fisher.hpp"
 #include "pgtruth/finite/mdp.hpp"
 #include "pgtruth/finite/policy.hpp"
@@ -32,6 +33,26 @@ struct ActionValueInputs {
   /// The relative error charged per operation: 2 eps^2 (double-double) or eps (double).
   double unit() const;
 };
+
+/// The errors of v and eta caused by forming the Bellman system in double from the problem's
+/// data (pi from theta, the entries gamma pi P summed over actions, the row sums, r_pi), which
+/// the refinement, solving the formed system, cannot see. M is a row diagonally dominant
+/// M-matrix determined by its off-diagonal entries and row sums; when each of those has relative
+/// error at most e, every entry of M^-1 has relative error at most
+/// rho = (1 + e')^(n-1) / (1 - e')^n - 1, e' = e / (1 - e) (Alfa, Xue & Ye 2002: det M and its
+/// cofactors are polynomials of degree n and n - 1 with nonnegative coefficients in those
+/// parameters), whatever M's condition. Hence, entrywise,
+///   |v - v*| <= rho M^-1 |r_pi| + (1 + rho) M^-1 |dr|,   |eta - eta*| <= rho eta (start >= 0),
+/// bounded in the max norm with |M^-1|_inf and in the 1-norm by rho |eta|_1. In the units of
+/// system.r (scaled rewards).
+struct FormationErrors {
+  double value = 0;      ///< |v - v*|_inf
+  double occupancy = 0;  ///< |eta - eta*|_1
+  double relative = 0;   ///< rho
+};
+FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                                      const Unknowns& u, const BellmanSystem& system, double reward_scale,
+                                      const Eigen::VectorXd& eta, double inverse_norm);
 
 /// |q - q*|_inf for q(s,a) = r + gamma [(1 - leave) v(s) + sum_{s' != s} P (v(s') - v(s))]
 /// (action_values.hpp). Linear in v with coefficients gamma P over the staying states, whose

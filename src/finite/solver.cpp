@@ -413,8 +413,15 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   // |v - v*|_inf <= |M^{-1}|_inf |r_pi - M v|_inf and |eta - eta*|_1 <= |M^{-T}|_1 |start - M^T eta|_1
   // for the refined solutions, plus their rounding to double.
   constexpr double half_eps = eps / 2;
-  summary.value_error = (solves.inverse_norm * value_residual + half_eps * max_abs(v_double)) / reward_scale;
-  summary.occupancy_error = solves.inverse_norm * flow_residual + half_eps * eta_double.cwiseAbs().sum();
+  // Plus the rounding of forming the system from the data, which the refinement cannot see.
+  const detail::FormationErrors formation =
+      n == 0 ? detail::FormationErrors{}
+             : detail::formation_error_bound(mdp, policy, pi, u, system, reward_scale, eta_double,
+                                             solves.inverse_norm);
+  summary.value_error =
+      (solves.inverse_norm * value_residual + formation.value + half_eps * max_abs(v_double)) / reward_scale;
+  const double occupancy_solve_error = solves.inverse_norm * flow_residual + half_eps * eta_double.cwiseAbs().sum();
+  summary.occupancy_error = occupancy_solve_error + formation.occupancy;
 
   // Scatter back to all states: 0 at terminal states, NaN where v is undefined.
   const double undefined = std::numeric_limits<double>::quiet_NaN();
@@ -439,7 +446,10 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   out.J = J.value();
 
   // Error bounds of the printed quantities, in the scaled rewards' units until the end.
-  const double value_bound = solves.inverse_norm * value_residual;  // of v_k, which q, A and J are formed from
+  // Of v_k, which q, A and J are formed from: the solve's error, and for v, q and J also the
+  // formation's (the advantages and the gradient refer to the formed system: docs/numerics.md).
+  const double value_bound = solves.inverse_norm * value_residual;
+  const double value_bound_with_data = value_bound + formation.value;
   double start_sum = 0.0, start_value_sum = 0.0, most_others = 0.0;  // most_others: max_s 1 - pi(top|s)
   for (Index k = 0; k < n; ++k) {
     start_sum += std::abs(start(k)), start_value_sum += std::abs(start(k)) * std::abs(v_double(k));
@@ -450,12 +460,14 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   }
   const detail::ActionValueInputs inputs{value_bound, mdp.gamma(), system.r.size() ? system.r.cwiseAbs().maxCoeff() : 0.0,
                                          max_abs(v_double), detail::max_outcomes(mdp), refined_v};
+  detail::ActionValueInputs inputs_with_data = inputs;
+  inputs_with_data.value_bound = value_bound_with_data;
   const double advantage_bound = detail::advantage_error_bound(inputs, policy.is_softmax(), most_others, A,
                                                                max_abs_defined(out.advantage));
-  const double length_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual, n,
+  const double length_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual + formation.occupancy, n,
                                                                   detail::sum_abs(eta_k), out.expected_length);
-  summary.J_error = detail::objective_error_bound(start_sum, value_bound, n, start_value_sum, out.J) / reward_scale;
-  summary.q_error = detail::action_value_error_bound(inputs, max_abs_defined(out.q)) / reward_scale;
+  summary.J_error = detail::objective_error_bound(start_sum, value_bound_with_data, n, start_value_sum, out.J) / reward_scale;
+  summary.q_error = detail::action_value_error_bound(inputs_with_data, max_abs_defined(out.q)) / reward_scale;
   summary.advantage_error = advantage_bound / reward_scale;
   summary.expected_length_error = length_bound;
   summary.visitation_error = detail::visitation_error_bound(summary.occupancy_error, length_bound, out.expected_length,
@@ -469,7 +481,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_double(k) * contracted.row(u.state_of[k]);
   out.gradient = contract_policy_derivative(mdp, policy, pi, weight);
   const double gradient_bound = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double,
-                                                     summary.occupancy_error, value_bound,
+                                                     occupancy_solve_error, value_bound,
                                                      refined_v ? 0.0 : max_abs(v_double));
   summary.gradient_error = gradient_bound / reward_scale;
 
@@ -480,7 +492,11 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                                      out.expected_length, out.gradient);
     out.natural_gradient = natural.x;
     out.fisher_rank = natural.rank;
-    const double fisher_bound = detail::fisher_error_bound(mdp, policy, pi, out.visitation, *summary.visitation_error);
+    // Of the formed system, as the gradient's (the formation's relative error of eta, rho, would
+    // enter through the norm of F, which does not see that it scales each state's block).
+    const double formed_visitation_error = detail::visitation_error_bound(
+        occupancy_solve_error, length_bound - formation.occupancy, out.expected_length, out.visitation.cwiseAbs().sum());
+    const double fisher_bound = detail::fisher_error_bound(mdp, policy, pi, out.visitation, formed_visitation_error);
     if (out.fisher) summary.fisher_error = fisher_bound;
     const double natural_bound =
         policy.kind == PolicyKind::softmax_tabular
