@@ -510,6 +510,32 @@ TEST_CASE("lqg edges: costs of 1e300 are scaled internally, and an R of 1e308 wh
   }
 }
 
+TEST_CASE("lqg edges: a tiny positive definite Sigma has a Fisher matrix; one whose inverse's bound overflows is refused") {
+  // Scalar: X = (E0 + g (b^2 sigma + w)) / (1 - gamma a_K^2), Fisher = (1 - gamma) X / sigma.
+  const auto text = [](const std::string& sigma) {
+    return R"({"problem": "lqg", "gamma": 0.9, "A": [[1.2]], "B": [[0.8]], "Q": [[1]], "R": [[0.5]], "W": [[0.1]],
+      "x0": {"mean": [1], "cov": [[0.5]]}, "policy": {"K": [[0.9]], "Sigma": [[)" + sigma + "]]}}";
+  };
+  const auto tiny = std::get<LqgProblem>(parse_problem(text("1e-30")));
+  const LqgSolution s = solve(tiny);
+  REQUIRE(s.fisher);
+  const long double aK = 1.2L - 0.8L * 0.9L, X = (1.5L + 9.0L * (0.64L * 1e-30L + 0.1L)) / (1 - 0.9L * aK * aK);
+  const long double fisher = 0.1L * X / 1e-30L;
+  CHECK(std::abs((*s.fisher)(0, 0) - fisher) <= 1e-12L * fisher);
+  CHECK(std::abs((*s.fisher)(0, 0) - fisher) <= s.summary.error_bounds.fisher + 1e-15L * fisher);
+
+  const auto absurd = std::get<LqgProblem>(parse_problem(text("1e-300")));
+  try {
+    solve(absurd);
+    FAIL("a Fisher matrix without a finite bound was printed");
+  } catch (const IllPosedError& e) {
+    CHECK(std::string(e.what()).find("/policy/Sigma: overflow: the error bound of the Fisher matrix") == 0);
+  }
+  LqgSolveOptions options;
+  options.required.fisher = options.required.natural_gradient = false;
+  CHECK(std::isfinite(solve(absurd, options).J));
+}
+
 TEST_CASE("lqg edges: pgtruth solve on the 2x2 reproducer exits 2 with one line") {
   const std::string path = "lqg-edges-reproducer.json";
   {

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "lqg/policy_noise.hpp"
 #include "lqg/double_double_matrix.hpp"
 #include "linalg/symmetric_pseudo_inverse.hpp"
 #include "parallel/context.hpp"
@@ -565,6 +566,12 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
     if (required && !(bound <= tol * size || bound <= 64.0 * kUnitRoundoff * terms))
       refuse(what, bound / size);
   };
+  // A bound beyond the double range (Sigma^-1 near 1e308): refused when its quantity is printed.
+  const auto unbounded = [&](bool required, const std::string& what) {
+    if (required)
+      throw IllPosedError("/policy/Sigma", "overflow: the error bound of " + what +
+                                               " is beyond the largest double (1.8e+308); Sigma^-1 is too large");
+  };
   const double dP = P.printed_error(), dX = X.printed_error();
   out.value_constant = value_constant(p, out.P);
   bounds.value_constant = value_constant_error(p, out.P, dP);
@@ -587,7 +594,7 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
   }
   if (p.gamma < 1.0 && options.compute_fisher) {
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> sigma(p.Sigma);
-    if (sigma.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, sigma.eigenvalues().maxCoeff())) {
+    if (detail::noise_positive_definite(p.Sigma)) {
       // F = Σ⁻¹ ⊗ X̄ (row-major theta), X̄ = (1 − γ) X; F⁺ = Σ ⊗ X̄⁺.
       const Eigen::MatrixXd Xbar = p.one_minus_gamma() * out.state_moment;
       Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
@@ -600,6 +607,7 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
         for (Eigen::Index i = 0; i < m; ++i)
           for (Eigen::Index k = 0; k < m; ++k) F.block(i * n, k * n, n, n) = Sigma_inv(i, k) * Xbar;
         bounds.fisher = fisher_error(Sigma_inv, inverse_error(p.Sigma, Sigma_inv), Xbar, dXbar);
+        if (!std::isfinite(bounds.fisher)) unbounded(options.required.fisher, "the Fisher matrix");
         check(options.required.fisher, "the Fisher matrix", bounds.fisher, spectral_lower(F), 0.0);
         out.fisher = F;
       }
@@ -610,6 +618,7 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
       const NaturalGradientBound natural =
           natural_gradient_error(p, out.gradient, G.error, Xbar, dXbar, Xbar_pinv, *out.natural_gradient);
       bounds.natural_gradient = natural.error;
+      if (!std::isfinite(bounds.natural_gradient)) unbounded(options.required.natural_gradient, "the natural gradient");
       if (!natural.certified) bounds.first_order.push_back("natural_gradient");
       // Exempt, as the gradient, only when the gradient is zero to working precision.
       const bool gradient_is_rounding = G.error > tol * out.gradient.norm();

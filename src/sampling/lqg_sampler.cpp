@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "sampling/episode_accumulator.hpp"
+#include "lqg/policy_noise.hpp"
 #include "pgtruth/sampling/check.hpp"
 #include "pgtruth/error.hpp"
 #include "pgtruth/sampling/todorov.hpp"
@@ -55,11 +56,6 @@ struct LqgModel {
 
 namespace {
 
-bool positive_definite(const Eigen::MatrixXd& S) {
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> e(S, Eigen::EigenvaluesOnly);
-  return e.eigenvalues().minCoeff() > 1e-14 * std::max(1.0, e.eigenvalues().maxCoeff());
-}
-
 bool uses_score(Estimator e) {
   return e != Estimator::all_actions && e != Estimator::dpg && e != Estimator::pathwise && !is_todorov(e);
 }
@@ -72,10 +68,10 @@ bool estimator_applies(const LqgProblem& problem, Estimator e, std::string* why)
     reason = "sampling an undiscounted LQG problem is not supported: its episodes never end";
   else if (e == Estimator::baseline_optimal)
     reason = "baseline-optimal is implemented for finite MDPs only";
-  else if (uses_score(e) && !positive_definite(problem.Sigma))
+  else if (uses_score(e) && !detail::noise_positive_definite(problem.Sigma))
     reason = std::string("the estimator ") + estimator_name(e) +
              " uses the score of the Gaussian policy, which needs Sigma positive definite";
-  else if ((e == Estimator::todorov_ks || e == Estimator::todorov_ks_baseline) && !positive_definite(problem.Sigma))
+  else if ((e == Estimator::todorov_ks || e == Estimator::todorov_ks_baseline) && !detail::noise_positive_definite(problem.Sigma))
     reason = std::string("the estimator ") + estimator_name(e) +
              " uses Sigma^-1 (u - mu) (Todorov 2025, eq. 43), which needs Sigma positive definite";
   if (why) *why = reason;
