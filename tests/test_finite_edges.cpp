@@ -566,6 +566,23 @@ TEST_CASE("rewards near the double range: scaled internally, or refused naming t
   m.R = {1.7e308, 0, 0, 0};  // v = 1.7e308 / (1 - 0.9 ...) is beyond the double range
   const FiniteProblem over = test::parse_finite(m.json());
   CHECK_THROWS_WITH_AS(solve(over.mdp, over.policy), doctest::Contains("overflow: the objective J is beyond"), IllPosedError);
+
+  // Subnormal rewards (2^-1062 and 2^-1061, exact): the results are 2^-1062 times those of
+  // rewards 1 and 2, rounded to the subnormals, and every bound covers that rounding.
+  Dense tiny = two_state(0.9, {0.5, -0.5, 0.25, 1});
+  tiny.R = {std::ldexp(1.0, -1062), 0, 0, std::ldexp(1.0, -1061)};
+  Dense ones = tiny;
+  ones.R = {1, 0, 0, 2};
+  const FiniteProblem t = test::parse_finite(tiny.json()), o = test::parse_finite(ones.json());
+  const FiniteSolution st = solve(t.mdp, t.policy), so = solve(o.mdp, o.policy);
+  const auto scaled_error = [](const Eigen::MatrixXd& x, const Eigen::MatrixXd& unit) {
+    return (x - unit * std::ldexp(1.0, -1062)).cwiseAbs().maxCoeff();  // exact: the products are subnormal doubles' sums
+  };
+  CHECK(st.J > 0.0);
+  CHECK(std::abs(st.J - so.J * std::ldexp(1.0, -1062)) <= *st.summary.J_error);
+  CHECK(scaled_error(st.v, so.v) <= st.summary.value_error);
+  CHECK(scaled_error(st.gradient, so.gradient) <= st.summary.gradient_error);
+  CHECK(st.summary.gradient_error > 0.0);
 }
 
 TEST_CASE("a feature of -1e308: the Fisher matrix overflows and is refused at /policy/features; the gradient is finite") {

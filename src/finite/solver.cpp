@@ -199,12 +199,24 @@ BellmanSolves solve_iterative(const RowMajorMatrix& M, const MatrixNorms& norms,
   return out;
 }
 
+/// max |reward| over the outcomes.
+double max_abs_reward(const FiniteMdp& mdp) {
+  double largest = 0.0;
+  for (Index s = 0; s < mdp.num_states(); ++s)
+    for (Index a = 0; a < mdp.num_actions(); ++a)
+      for (const Outcome& o : mdp.outcomes_of(s, a)) largest = std::max(largest, std::abs(o.reward));
+  return largest;
+}
+
 /// A power of two that brings the largest |r(s,a)| near 1 when it is far outside [2^-200, 2^200]
 /// (1 otherwise): a scaling that is exact and keeps values and eta q within the double range.
-double representable_scale(const Eigen::MatrixXd& r) {
+double representable_scale(const Eigen::MatrixXd& r, const FiniteMdp& mdp) {
   const double largest = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
   if (!std::isfinite(largest) || largest == 0.0) return 1.0;
-  const int exponent = std::ilogb(largest);
+  // Clamped so that the factor itself is a double (subnormal rewards have exponents to -1074),
+  // and so that no outcome's reward, scaled, passes 2^1000 (r may be small by cancellation).
+  int exponent = std::clamp(std::ilogb(largest), -1000, 1000);
+  if (exponent < -200) exponent = std::max(exponent, std::ilogb(max_abs_reward(mdp)) - 1000);
   return std::abs(exponent) > 200 ? std::ldexp(1.0, -exponent) : 1.0;
 }
 
@@ -326,8 +338,25 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   detail::BellmanSystem system = detail::bellman_system(mdp, pi, policy.is_softmax(), u, context);
   // Rewards scaled by a power of two (exactly) so that values, and products such as
   // eta(s) q(s,a), stay within the double range; the results are scaled back at the end.
-  const double reward_scale = representable_scale(system.r);
-  if (reward_scale != 1.0) system.r *= reward_scale, system.r_pi *= reward_scale;
+  const double reward_scale = representable_scale(system.r, mdp);
+  if (reward_scale > 1.0) {
+    // Tiny rewards: r and r_pi formed again from the scaled rewards, as the products of the
+    // unscaled ones may have lost digits among the subnormals.
+    for (Index s = 0; s < S; ++s)
+      for (Index a = 0; a < A; ++a) {
+        double r = 0.0;
+        for (const Outcome& o : mdp.outcomes_of(s, a)) r += o.probability * (o.reward * reward_scale);
+        system.r(s, a) = r;
+      }
+    for (Index k = 0; k < n; ++k) system.r_pi(k) = pi.row(u.state_of[k]).dot(system.r.row(u.state_of[k]));
+  } else if (reward_scale != 1.0) {
+    system.r *= reward_scale, system.r_pi *= reward_scale;
+  }
+  // A bound in the rewards' units; tiny rewards' results may land among the subnormals, whose
+  // rounding (half of 2^-1074) the bound then includes.
+  const auto unscaled_bound = [reward_scale](double bound) {
+    return bound / reward_scale + (reward_scale > 1.0 ? std::numeric_limits<double>::denorm_min() : 0.0);
+  };
   const Eigen::VectorXd& r_pi = system.r_pi;
   const RowMajorMatrix& M = system.M;
   const MatrixNorms& norms = system.norms;
@@ -419,7 +448,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
              : detail::formation_error_bound(mdp, policy, pi, u, system, reward_scale, eta_double,
                                              solves.inverse_norm);
   summary.value_error =
-      (solves.inverse_norm * value_residual + formation.value + half_eps * max_abs(v_double)) / reward_scale;
+      unscaled_bound(solves.inverse_norm * value_residual + formation.value + half_eps * max_abs(v_double));
   const double occupancy_solve_error = solves.inverse_norm * flow_residual + half_eps * eta_double.cwiseAbs().sum();
   summary.occupancy_error = occupancy_solve_error + formation.occupancy;
 
@@ -466,9 +495,9 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                                                max_abs_defined(out.advantage));
   const double length_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual + formation.occupancy, n,
                                                                   detail::sum_abs(eta_k), out.expected_length);
-  summary.J_error = detail::objective_error_bound(start_sum, value_bound_with_data, n, start_value_sum, out.J) / reward_scale;
-  summary.q_error = detail::action_value_error_bound(inputs_with_data, max_abs_defined(out.q)) / reward_scale;
-  summary.advantage_error = advantage_bound / reward_scale;
+  summary.J_error = unscaled_bound(detail::objective_error_bound(start_sum, value_bound_with_data, n, start_value_sum, out.J));
+  summary.q_error = unscaled_bound(detail::action_value_error_bound(inputs_with_data, max_abs_defined(out.q)));
+  summary.advantage_error = unscaled_bound(advantage_bound);
   summary.expected_length_error = length_bound;
   summary.visitation_error = detail::visitation_error_bound(summary.occupancy_error, length_bound, out.expected_length,
                                                             out.visitation.cwiseAbs().sum());
@@ -483,7 +512,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   const double gradient_bound = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double,
                                                      occupancy_solve_error, value_bound,
                                                      refined_v ? 0.0 : max_abs(v_double));
-  summary.gradient_error = gradient_bound / reward_scale;
+  summary.gradient_error = unscaled_bound(gradient_bound);
 
   if (options.compute_fisher && policy.is_softmax()) {
     const BlockDiagonalMatrix F = fisher(mdp, policy, pi, out.visitation);
@@ -505,7 +534,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
             : detail::linear_natural_gradient_error_bound(mdp, policy, pi, out.visitation, F.block.front(), natural.x,
                                                           out.gradient, natural.rank, fisher_bound, gradient_bound);
     // Infinite where the bound's matrix is too large to form: then no bound is printed (not null).
-    if (std::isfinite(natural_bound)) summary.natural_gradient_error = natural_bound / reward_scale;
+    if (std::isfinite(natural_bound)) summary.natural_gradient_error = unscaled_bound(natural_bound);
   }
   if (reward_scale != 1.0) {
     out.v /= reward_scale, out.q /= reward_scale, out.advantage /= reward_scale, out.J /= reward_scale;
