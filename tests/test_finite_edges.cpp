@@ -259,16 +259,24 @@ bool within_bound(double error, double bound, double reference_size) {
   return error <= bound + kDataRounding * reference_size;
 }
 
+/// Whether the bounds must also be small beside their quantities: for 1 - gamma >= 1e-8 (1e-4 with
+/// linear features). Closer
+/// to 1 the data's rounding, bounded through |M^-1| ~ 1 / (1 - gamma), makes them loose
+/// (docs/numerics.md, "The data and the formed system"); they must still hold.
+bool& bounds_must_be_tight() {
+  static bool tight = true;
+  return tight;
+}
+
 /// Checks `error` against `bound` and records the ratio; the bound must also be small beside the
-/// quantity (1e-2 of its largest entry: not absurdly loose even with the pessimism of
-/// |M^-1| |residual| at gamma = 1 - 1e-13, docs/numerics.md).
+/// quantity (1e-2 of its largest entry) where bounds_must_be_tight().
 void check_bound(const std::string& name, double error, double bound, double reference_size) {
   CAPTURE(name);
   CAPTURE(error);
   CAPTURE(bound);
   CHECK(within_bound(error, bound, reference_size));
   CHECK_FALSE(within_bound(error + 2.0 * (bound + kDataRounding * reference_size) + 1e-300, bound, reference_size));
-  CHECK(bound <= 1e-2 * reference_size + 1e-290);
+  if (bounds_must_be_tight()) CHECK(bound <= 1e-2 * reference_size + 1e-290);
   // The ratio to the error, or to half an ulp of the largest entry when the error is below it.
   const double floor = std::numeric_limits<double>::epsilon() / 2 * reference_size;
   if (std::max(error, floor) > 0.0) loosest()[name] = std::max(loosest()[name], bound / std::max(error, floor));
@@ -340,17 +348,17 @@ bool solved_accurately(const Dense& m, LinearSolver solver = LinearSolver::autom
   CHECK(close(sol.occupancy, ref.eta));
   CHECK(std::abs(sol.J - static_cast<double>(ref.J)) <= 1e-8 * std::abs(static_cast<double>(ref.J)) + 1e-290);
   CHECK(close(sol.gradient, ref.gradient));
-  // The reported bound holds (it covers the solve and the contraction; the data's own rounding,
-  // pi and gamma P, adds a few eps relative).
+  // The reported bounds hold against the problem the file states, with no allowance: they cover
+  // the solve, the forming of each quantity, and the data's rounding (docs/numerics.md).
   Quad gradient_error = 0;
   for (Eigen::Index i = 0; i < sol.gradient.size(); ++i)
     gradient_error = fmaxq(gradient_error, fabsq(Quad(sol.gradient(i)) - ref.gradient[static_cast<std::size_t>(i)]));
-  CHECK(static_cast<double>(gradient_error) <= sol.summary.gradient_error + 1e-14 * largest(ref.gradient));
+  CHECK(static_cast<double>(gradient_error) <= sol.summary.gradient_error);
+  CHECK(max_error(sol.advantage, ref.advantage) <= *sol.summary.advantage_error);
   REQUIRE(sol.natural_gradient);
   CHECK(close(*sol.natural_gradient, ref.natural));
+  CHECK(max_error(*sol.natural_gradient, ref.natural) <= *sol.summary.natural_gradient_error);
   CHECK(*sol.fisher_rank <= (m.A - 1) * m.S);
-  // Against the problem the file states, with no allowance: the bounds of v, q, J and the
-  // occupancy quantities cover the rounding of forming the system from the data too.
   const LinearSolveSummary& b = sol.summary;
   CHECK(max_error(sol.v, ref.v) <= b.value_error);
   CHECK(max_error(sol.q, ref.q) <= *b.q_error);
@@ -363,6 +371,8 @@ bool solved_accurately(const Dense& m, LinearSolver solver = LinearSolver::autom
   CHECK(static_cast<double>(occupancy) <= b.occupancy_error);
   CHECK(static_cast<double>(visitation) <= *b.visitation_error);
   CHECK(static_cast<double>(fabsq(Quad(sol.expected_length) - ref.length)) <= *b.expected_length_error);
+  // Linear features add the logits' rounding to pi's, and F's small eigenvalues amplify it.
+  bounds_must_be_tight() = 1.0 - m.gamma >= (m.one_hot_features ? 1e-4 : 1e-8);
   check_bounds(sol, reference(m, &sol.policy));
   return true;
 }

@@ -52,7 +52,7 @@ FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& 
                                       const Eigen::VectorXd& eta, double inverse_norm) {
   const Index A = mdp.num_actions(), n = static_cast<Index>(unknowns.state_of.size());
   const auto actions = static_cast<double>(A), outcomes = static_cast<double>(max_outcomes(mdp));
-  double parameter_error = 0.0, reward_error = 0.0;  // e, and max_s |dr(s)|
+  double parameter_error = 0.0, reward_error = 0.0, policy_error = 0.0;  // e, max_s |dr(s)|, max pi error
   for (Index k = 0; k < n; ++k) {
     const Index s = unknowns.state_of[static_cast<std::size_t>(k)];
     // pi's relative error: a softmax's exp, sum and division, and for linear features the
@@ -64,6 +64,7 @@ FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& 
       const double logits = (phi.cwiseAbs() * policy.theta.cwiseAbs()).maxCoeff();
       pi_error = (2.0 * actions + 8.0) * u + 2.0 * (static_cast<double>(phi.cols()) + 2.0) * u * logits;
     }
+    policy_error = std::max(policy_error, pi_error);
     // gamma pi P (two products, gamma's double) summed over actions; the row sum (1 - gamma)
     // + gamma sum_a pi P(leave) adds the decimal complement's rounding and a sum of k terms.
     const double entry_error = pi_error + (actions + 4.0) * u;
@@ -78,7 +79,8 @@ FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& 
   const double reward_size = system.r_pi.size() ? system.r_pi.cwiseAbs().maxCoeff() : 0.0;
   return {.value = rounded_up(inverse_norm * (rho * reward_size + (1.0 + rho) * reward_error)),
           .occupancy = rounded_up(rho * eta.cwiseAbs().sum()),
-          .relative = rho};
+          .relative = rho,
+          .policy = policy_error};
 }
 
 double ActionValueInputs::unit() const { return in_double_double ? 2.0 * eps * eps : eps; }
@@ -153,6 +155,24 @@ double fisher_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, cons
   }
   const double terms = actions + static_cast<double>(visited.size()) + 3.0;
   return rounded_up(visitation_error * largest + (terms + 3.0 * (actions + 2.0)) * eps * weighted);
+}
+
+double fisher_data_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                               const Eigen::VectorXd& visitation, double rho, double policy_error) {
+  const Index A = mdp.num_actions();
+  double size = 0.0;
+  for (Index s = 0; s < mdp.num_states(); ++s) {
+    if (mdp.is_terminal(s) || !(visitation(s) > 0.0)) continue;
+    if (policy.kind == PolicyKind::softmax_tabular) {
+      double largest = 0.0;  // max_a pi_a (1 - pi_a), 1 - pi_a as the sum of the others
+      for (Index a = 0; a < A; ++a) largest = std::max(largest, pi(s, a) * (pi.row(s).sum() - pi(s, a)));
+      size = std::max(size, 2.0 * visitation(s) * largest);
+    } else {
+      size += visitation(s) * (pi.row(s) * policy.features.middleRows(s * A, A).rowwise().squaredNorm()).value();
+    }
+  }
+  const double factor = policy.kind == PolicyKind::softmax_tabular ? 3.0 : 4.0;
+  return rounded_up((rho + factor * policy_error) * size * (1.0 + 4.0 * eps * static_cast<double>(A + 4)));
 }
 
 double tabular_natural_gradient_error_bound(const FiniteMdp& mdp, const Eigen::MatrixXd& advantage,

@@ -2,9 +2,9 @@
 // Internal: bounds on the absolute error of each printed quantity of a finite solve (issue 20),
 // from the certified errors of v and eta (solver.cpp) plus the rounding of the operations that
 // form the quantity. Each bound is an upper bound, evaluated in double and raised by 2^-20
-// relative to cover the rounding of its own evaluation. They cover the solve and the forming,
-// not the rounding of the problem's data nor of the system formed from it once in double
-// (r = sum P R, gamma pi P, r_pi, the rows' leaving probabilities): docs/numerics.md.
+// relative to cover the rounding of its own evaluation. They cover the solve, the forming, and
+// (through formation_error_bound) the rounding of the system formed from the problem's data in
+// double (pi, r = sum P R, gamma pi P, r_pi, the rows' leaving probabilities): docs/numerics.md.
 // u = eps / 2 is the unit roundoff; a double-double operation errs by at most 7u^2 relative
 // (Joldes, Muller & Popescu 2017), charged here as 2 eps^2 = 8u^2.
 #include <Eigen/Core>
@@ -49,6 +49,7 @@ struct FormationErrors {
   double value = 0;      ///< |v - v*|_inf
   double occupancy = 0;  ///< |eta - eta*|_1
   double relative = 0;   ///< rho
+  double policy = 0;     ///< the largest relative error of a pi(a|s)
 };
 FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
                                       const Unknowns& u, const BellmanSystem& system, double reward_scale,
@@ -94,6 +95,15 @@ double visitation_error_bound(double occupancy_error, double length_error, doubl
 ///     most its trace (a nonnegative PSD matrix), and the centring's rounding adds 2 |dc| |c| w.
 double fisher_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
                           const Eigen::VectorXd& visitation, double visitation_error);
+
+/// The Fisher matrix's error (spectral norm) from the data's rounding (FormationErrors): d within
+/// rho relative entrywise (as eta) and each pi within `policy_error` relative. Tabular: each
+/// block's entries d pi_a (1 - pi_a), d pi_a pi_b move by (rho + 3 policy_error) of themselves,
+/// so its 2-norm by that times 2 d max_a pi_a (1 - pi_a); linear: F = sum_s d sum_a pi (phi -
+/// mean)(phi - mean)^T moves by at most (rho + 4 policy_error) sum_s d sum_a pi |phi_a|^2 (the
+/// trace of the nonnegative sum bounds the 2-norm of each part).
+double fisher_data_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
+                               const Eigen::VectorXd& visitation, double rho, double policy_error);
 
 /// |x - x*|_inf for the tabular closed form x_s = L (A_s - mean_a A_s) at visited states:
 /// |dL| max|A_s - mean| + L 2 advantage_error + (A + 3) eps L 2 max|A|.

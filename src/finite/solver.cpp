@@ -475,10 +475,8 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   out.J = J.value();
 
   // Error bounds of the printed quantities, in the scaled rewards' units until the end.
-  // Of v_k, which q, A and J are formed from: the solve's error, and for v, q and J also the
-  // formation's (the advantages and the gradient refer to the formed system: docs/numerics.md).
-  const double value_bound = solves.inverse_norm * value_residual;
-  const double value_bound_with_data = value_bound + formation.value;
+  // Of v_k, which q, A, J and the gradient are formed from: the solve's error and the formation's.
+  const double value_bound = solves.inverse_norm * value_residual + formation.value;
   double start_sum = 0.0, start_value_sum = 0.0, most_others = 0.0;  // most_others: max_s 1 - pi(top|s)
   for (Index k = 0; k < n; ++k) {
     start_sum += std::abs(start(k)), start_value_sum += std::abs(start(k)) * std::abs(v_double(k));
@@ -487,16 +485,18 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     ps.maxCoeff(&top);
     most_others = std::max(most_others, ps.head(top).sum() + ps.tail(A - top - 1).sum());
   }
-  const detail::ActionValueInputs inputs{value_bound, mdp.gamma(), system.r.size() ? system.r.cwiseAbs().maxCoeff() : 0.0,
-                                         max_abs(v_double), detail::max_outcomes(mdp), refined_v};
-  detail::ActionValueInputs inputs_with_data = inputs;
-  inputs_with_data.value_bound = value_bound_with_data;
-  const double advantage_bound = detail::advantage_error_bound(inputs, policy.is_softmax(), most_others, A,
-                                                               max_abs_defined(out.advantage));
+  const detail::ActionValueInputs inputs{value_bound, mdp.gamma(),
+                                         system.r.size() ? system.r.cwiseAbs().maxCoeff() : 0.0, max_abs(v_double),
+                                         detail::max_outcomes(mdp), refined_v};
+  // With the formation's error of v, and pi's rounding in the mean sum_b pi_b D(b) (|D| <= 2 max|A|).
+  const double advantage_bound =
+      detail::advantage_error_bound(inputs, policy.is_softmax(), most_others, A,
+                                    max_abs_defined(out.advantage)) +
+      formation.policy * 2.0 * max_abs_defined(out.advantage);
   const double length_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual + formation.occupancy, n,
                                                                   detail::sum_abs(eta_k), out.expected_length);
-  summary.J_error = unscaled_bound(detail::objective_error_bound(start_sum, value_bound_with_data, n, start_value_sum, out.J));
-  summary.q_error = unscaled_bound(detail::action_value_error_bound(inputs_with_data, max_abs_defined(out.q)));
+  summary.J_error = unscaled_bound(detail::objective_error_bound(start_sum, value_bound, n, start_value_sum, out.J));
+  summary.q_error = unscaled_bound(detail::action_value_error_bound(inputs, max_abs_defined(out.q)));
   summary.advantage_error = unscaled_bound(advantage_bound);
   summary.expected_length_error = length_bound;
   summary.visitation_error = detail::visitation_error_bound(summary.occupancy_error, length_bound, out.expected_length,
@@ -521,11 +521,13 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                                      out.expected_length, out.gradient);
     out.natural_gradient = natural.x;
     out.fisher_rank = natural.rank;
-    // Of the formed system, as the gradient's (the formation's relative error of eta, rho, would
-    // enter through the norm of F, which does not see that it scales each state's block).
+    // The solve's error of the visitation through F's norm, and the data's relative one of d and
+    // pi entrywise (a norm would not see that it scales each state's block).
     const double formed_visitation_error = detail::visitation_error_bound(
         occupancy_solve_error, length_bound - formation.occupancy, out.expected_length, out.visitation.cwiseAbs().sum());
-    const double fisher_bound = detail::fisher_error_bound(mdp, policy, pi, out.visitation, formed_visitation_error);
+    const double fisher_bound =
+        detail::fisher_error_bound(mdp, policy, pi, out.visitation, formed_visitation_error) +
+        detail::fisher_data_error_bound(mdp, policy, pi, out.visitation, 2.0 * formation.relative, formation.policy);
     if (out.fisher) summary.fisher_error = fisher_bound;
     const double natural_bound =
         policy.kind == PolicyKind::softmax_tabular
