@@ -489,10 +489,13 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
                                          system.r.size() ? system.r.cwiseAbs().maxCoeff() : 0.0, max_abs(v_double),
                                          detail::max_outcomes(mdp), refined_v};
   // With the formation's error of v, and pi's rounding in the mean sum_b pi_b D(b) (|D| <= 2 max|A|).
+  const double advantage_size = max_abs_defined(out.advantage);
   const double advantage_bound =
-      detail::advantage_error_bound(inputs, policy.is_softmax(), most_others, A,
-                                    max_abs_defined(out.advantage)) +
-      formation.policy * 2.0 * max_abs_defined(out.advantage);
+      detail::advantage_error_bound(inputs, policy.is_softmax(), most_others, A, advantage_size) +
+      formation.policy * 2.0 * advantage_size;
+  // The expected length's: the solve's alone (which the Fisher bound takes), and with the data's.
+  const double length_solve_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual, n,
+                                                                        detail::sum_abs(eta_k), out.expected_length);
   const double length_bound = detail::expected_length_error_bound(solves.inverse_norm * flow_residual + formation.occupancy, n,
                                                                   detail::sum_abs(eta_k), out.expected_length);
   summary.J_error = unscaled_bound(detail::objective_error_bound(start_sum, value_bound, n, start_value_sum, out.J));
@@ -524,7 +527,7 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
     // The solve's error of the visitation through F's norm, and the data's relative one of d and
     // pi entrywise (a norm would not see that it scales each state's block).
     const double formed_visitation_error = detail::visitation_error_bound(
-        occupancy_solve_error, length_bound - formation.occupancy, out.expected_length, out.visitation.cwiseAbs().sum());
+        occupancy_solve_error, length_solve_bound, out.expected_length, out.visitation.cwiseAbs().sum());
     const double fisher_bound =
         detail::fisher_error_bound(mdp, policy, pi, out.visitation, formed_visitation_error) +
         detail::fisher_data_error_bound(mdp, policy, pi, out.visitation, 2.0 * formation.relative, formation.policy);
