@@ -7,11 +7,13 @@
 namespace pgtruth::detail {
 
 /// Positive definite to working precision relative to its own scale: the smallest eigenvalue
-/// above 1e-14 of the largest (Sigma = 1e-30 I is; a rank-deficient Sigma is not).
+/// above 1e-14 of the largest (Sigma = 1e-30 I is; a rank-deficient Sigma is not). From Sigma's
+/// eigenvalues, or from Sigma.
+inline bool noise_positive_definite(const Eigen::VectorXd& eigenvalues) {
+  return eigenvalues.size() > 0 && eigenvalues.minCoeff() > 1e-14 * eigenvalues.maxCoeff();
+}
 inline bool noise_positive_definite(const Eigen::MatrixXd& Sigma) {
-  if (Sigma.size() == 0) return false;
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> e(Sigma, Eigen::EigenvaluesOnly);
-  return e.eigenvalues().minCoeff() > 1e-14 * e.eigenvalues().maxCoeff();
+  return noise_positive_definite(Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(Sigma, Eigen::EigenvaluesOnly).eigenvalues());
 }
 
 }  // namespace pgtruth::detail

@@ -594,7 +594,7 @@ LqgSolution solve_in(const LqgProblem& p, const LqgSolveOptions& options, bool e
   }
   if (p.gamma < 1.0 && options.compute_fisher) {
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> sigma(p.Sigma);
-    if (detail::noise_positive_definite(p.Sigma)) {
+    if (detail::noise_positive_definite(sigma.eigenvalues())) {
       // F = Σ⁻¹ ⊗ X̄ (row-major theta), X̄ = (1 − γ) X; F⁺ = Σ ⊗ X̄⁺.
       const Eigen::MatrixXd Xbar = p.one_minus_gamma() * out.state_moment;
       Eigen::MatrixXd Sigma_inv = sigma.eigenvectors() * sigma.eigenvalues().cwiseInverse().asDiagonal() *
