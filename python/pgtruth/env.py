@@ -5,7 +5,25 @@ import numpy as np
 from . import _pgtruth
 
 
-class FiniteEnv:
+class _Episodes:
+    """What both environments share: the random stream, and how a step ends an episode."""
+
+    def _reseed(self, seed):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+
+    def _end_of_step(self, terminated):
+        """(terminated, truncated, info) after a step: `terminated` by the dynamics, else w.p.
+        1 - gamma under gamma_stops (info["stopped"]), else truncated at max_episode_steps."""
+        self._steps += 1
+        info = {}
+        if not terminated and self.gamma_stops and self._rng.random() >= self.gamma:
+            terminated, info["stopped"] = True, True
+        truncated = not terminated and self.max_episode_steps is not None and self._steps >= self.max_episode_steps
+        return terminated, truncated, info
+
+
+class FiniteEnv(_Episodes):
     """Episodes of a :class:`pgtruth.FiniteProblem`. Observations are state indices (int),
     actions are action indices (int).
 
@@ -37,8 +55,7 @@ class FiniteEnv:
         self._steps = 0
 
     def reset(self, *, seed=None, options=None):
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
+        self._reseed(seed)
         if options and "state" in options:
             s = int(options["state"])
             if not 0 <= s < self.num_states:
@@ -66,11 +83,6 @@ class FiniteEnv:
                 k = j
                 break
         s_next, reward = self._next[k], self._reward[k]
-        self._steps += 1
-        info = {}
-        terminated = self._terminal[s_next]
-        if not terminated and self.gamma_stops and self._rng.random() >= self.gamma:
-            terminated, info["stopped"] = True, True
-        truncated = not terminated and self.max_episode_steps is not None and self._steps >= self.max_episode_steps
+        terminated, truncated, info = self._end_of_step(self._terminal[s_next])
         self._state = None if terminated or truncated else s_next
         return s_next, reward, terminated, truncated, info

@@ -3,6 +3,7 @@ gymnasium): the problem's exact linear dynamics, Gaussian noises and quadratic c
 import numpy as np
 
 from . import _pgtruth
+from .env import _Episodes
 
 
 def _factor(covariance):
@@ -14,7 +15,7 @@ def _factor(covariance):
     return V * np.sqrt(np.clip(w, 0.0, None))
 
 
-class LqgEnv:
+class LqgEnv(_Episodes):
     """Episodes of a :class:`pgtruth.LqgProblem`. Observations are states x, (n,) float64;
     actions are controls u, (m,) float64 (anything of m reals).
 
@@ -59,8 +60,7 @@ class LqgEnv:
         return factor @ self._rng.standard_normal(factor.shape[1])
 
     def reset(self, *, seed=None, options=None):
-        if seed is not None:
-            self._rng = np.random.default_rng(seed)
+        self._reseed(seed)
         if options and "state" in options:
             x = np.array(options["state"], dtype=np.float64).reshape(-1)
             if x.shape != (self.state_dim,) or not np.all(np.isfinite(x)):
@@ -80,11 +80,7 @@ class LqgEnv:
         cost = float(x @ self._Q @ x + u @ self._R @ u + 2.0 * (x @ self._N @ u))
         applied = u if self._factor_d is None else u + self._gaussian(self._factor_d)
         x_next = self._A @ x + self._B @ applied + self._gaussian(self._factor_w)
-        self._steps += 1
-        info = {"cost": cost}
-        terminated = False
-        if self.gamma_stops and self._rng.random() >= self.gamma:
-            terminated, info["stopped"] = True, True
-        truncated = not terminated and self.max_episode_steps is not None and self._steps >= self.max_episode_steps
+        terminated, truncated, info = self._end_of_step(False)
+        info["cost"] = cost
         self._x = None if terminated or truncated else x_next
         return x_next.copy(), -cost, terminated, truncated, info
