@@ -28,7 +28,7 @@ bool all_finite(const double* x, py::ssize_t n) {
 }  // namespace
 
 py::array_t<double, py::array::c_style> real_array(py::handle value, const std::string& name,
-                                                   const std::vector<py::ssize_t>& shape) {
+                                                   const std::vector<py::ssize_t>& shape, bool finite) {
   const auto fail = [&](const std::string& message) { throw InputError(name, message); };
   py::array raw;
   try {
@@ -48,7 +48,7 @@ py::array_t<double, py::array::c_style> real_array(py::handle value, const std::
   auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(raw);
   if (!a) throw py::error_already_set();
   const double* x = a.data();
-  if (!all_finite(x, a.size()))
+  if (finite && !all_finite(x, a.size()))
     for (py::ssize_t i = 0; i < a.size(); ++i)
       if (!std::isfinite(x[i])) {
         std::string where;  // the multi-index of the first non-finite entry

@@ -14,9 +14,10 @@ namespace py = pybind11;
 
 /// A C-contiguous float64 array: `value` converted from any real numeric dtype (integers and
 /// booleans included; a non-contiguous view is copied). Refuses complex, object and string
-/// dtypes, NaN and infinity, and a shape other than `shape` (-1: any extent), naming `name`.
+/// dtypes, NaN and infinity (unless `finite` is false: the caller refuses them itself), and a
+/// shape other than `shape` (-1: any extent), naming `name`.
 py::array_t<double, py::array::c_style> real_array(py::handle value, const std::string& name,
-                                                   const std::vector<py::ssize_t>& shape);
+                                                   const std::vector<py::ssize_t>& shape, bool finite = true);
 
 /// The shape as text, "(4, 2, 4)".
 std::string shape_text(const std::vector<py::ssize_t>& shape);

@@ -194,15 +194,18 @@ py::dict report_dict(const CheckResult& r) {
 void bind_check(py::module_& m) {
   m.def("check_estimates", [](py::object estimates, py::object truth, double alpha, int threads) {
     const auto mu = real_array(truth, "truth", {-1});
-    const auto x = real_array(estimates, "estimates", {-1, mu.shape(0)});
+    // The check refuses the first row that is not finite itself, on its threads: no pass here.
+    const auto x = real_array(estimates, "estimates", {-1, mu.shape(0)}, false);
     if (!(alpha > 0.0 && alpha < 1.0)) throw InputError("alpha", "expected a level in (0, 1), found " + std::to_string(alpha));
     if (threads < 0 || threads > kMaxThreads) throw InputError("threads", "expected 0 (every core) to " + std::to_string(kMaxThreads));
     CheckOptions options;
     options.alpha = alpha, options.threads = threads;
     CheckResult r;
-    {
+    try {
       py::gil_scoped_release release;
       r = check_estimates(Eigen::Map<const EstimateRows>(x.data(), x.shape(0), x.shape(1)), to_vector(mu), options);
+    } catch (const InputError& e) {  // a row that is not finite, or too few rows
+      throw InputError("estimates", e.message());
     }
     return report_dict(r);
   }, py::arg("estimates"), py::arg("truth"), py::arg("alpha") = 0.01, py::arg("threads") = 0,

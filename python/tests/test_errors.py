@@ -90,7 +90,7 @@ def test_calls_check_their_arguments():
         problem.sample("reinforcee", 10)
     with pytest.raises(pgtruth.InputError, match=r"^estimates: expected shape \(-1, 4\), found \(10, 3\)$"):
         pgtruth.check(np.zeros((10, 3)), problem)
-    with pytest.raises(pgtruth.InputError, match=r"^estimates: entry \[3, 0\] is nan"):
+    with pytest.raises(pgtruth.InputError, match=r"^estimates: row 3 \(counted from 0\): entry 0 of the estimate is nan, not a finite number$"):
         x = np.zeros((10, 4))
         x[3, 0] = np.nan
         pgtruth.check(x, problem)

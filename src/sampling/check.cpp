@@ -183,7 +183,7 @@ CheckResult run_check(const std::string& name, const EstimateSampler& sample, co
 }
 
 namespace {
-constexpr Eigen::Index kChunkValues = Eigen::Index{1} << 16;  // values in a block of rows (a task), at least 64 rows
+constexpr Eigen::Index kChunkValues = Eigen::Index{1} << 18;  // values in a block of rows (a task), at least 64 rows
 }
 
 CheckResult check_estimates(const Eigen::Ref<const EstimateRows>& estimates, const Eigen::VectorXd& truth,

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "io/format.hpp"
+#include "sampling/row_kernels.hpp"
 
 namespace pgtruth {
 
@@ -95,16 +96,21 @@ void PowerSums::merge(const PowerSums& later) {
 }
 
 void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen::VectorXd& mu) {
-  const Eigen::Index d = size(), n = rows.rows(), stride = rows.outerStride();
+  const Eigen::Index d = size(), n = rows.rows();
   assert(rows.cols() == d && mu.size() == d);
-  using Row = Eigen::Map<const Eigen::ArrayXd>;
-  const auto row = [&](Eigen::Index i) { return Row(rows.data() + i * stride, d); };
-  const auto m = mu.array();
-  // Each column's largest |y| over the rows sets its unit before any of its values is added.
+  const detail::RowKernels& kernels = detail::row_kernels();
+  // Usually every unit already covers the rows' values (cover() would change nothing): one pass
+  // adds them. From the first columns where one does not, each column's largest |y| over the
+  // rows sets its unit before any of its values is added.
+  const Eigen::Index covered = kernels.add_power_sums(detail::RowBlock{rows.data(), n, d, rows.outerStride()}, mu.data(),
+                                                      unit_.data(), s1_.data(), s2_.data(), s3_.data(), s4_.data());
+  if (covered == d) return;
+  const auto c = [covered](auto& a) { return a.data() + covered; };
+  const detail::RowBlock block{rows.data() + covered, n, d - covered, rows.outerStride()};
   largest_.setZero(d);
-  for (Eigen::Index i = 0; i < n; ++i) largest_ = largest_.max((row(i) - m).abs());
+  kernels.column_largest(block, c(mu), c(largest_));
   bool halves = false;  // some x − μ overflows: that column is added as (x/2 − μ/2) 2, as add() does
-  for (Eigen::Index j = 0; j < d; ++j) {
+  for (Eigen::Index j = covered; j < d; ++j) {
     if (largest_(j) == 0.0) continue;
     if (std::isfinite(largest_(j))) {
       cover(j, exponent_of(largest_(j)));
@@ -112,22 +118,20 @@ void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen
     }
     halves = true;
     double half = 0.0;
-    for (Eigen::Index i = 0; i < n; ++i) half = std::max(half, std::abs(0.5 * row(i)(j) - 0.5 * mu(j)));
+    for (Eigen::Index i = 0; i < n; ++i) half = std::max(half, std::abs(0.5 * rows(i, j) - 0.5 * mu(j)));
     cover(j, exponent_of(half) + 1);
   }
   if (halves) {
     for (Eigen::Index i = 0; i < n; ++i)
-      for (Eigen::Index j = 0; j < d; ++j) {
-        const double x = row(i)(j);
+      for (Eigen::Index j = covered; j < d; ++j) {
+        const double x = rows(i, j);
         accumulate(j, std::isfinite(largest_(j)) ? (x - mu(j)) * unit_(j) : (0.5 * x - 0.5 * mu(j)) * (2.0 * unit_(j)));
       }
     return;
   }
-  for (Eigen::Index i = 0; i < n; ++i) {  // whole columns at a time: Eigen's vectorised loops
-    t_ = (row(i) - m) * unit_;
-    t2_ = t_.square();
-    s1_ += t_, s2_ += t2_, s3_ += t2_ * t_, s4_ += t2_.square();
-  }
+  [[maybe_unused]] const Eigen::Index added =
+      kernels.add_power_sums(block, c(mu), c(unit_), c(s1_), c(s2_), c(s3_), c(s4_));
+  assert(added == d - covered);
 }
 
 PowerSums::Moments PowerSums::moments(Eigen::Index i, long n, long added, double zero_value) const {
@@ -251,23 +255,22 @@ void EstimateMoments::add(const SparseEstimate& x) {
 }
 
 namespace {
-constexpr int kTile = 2;                     // rows whose projections are summed together, one vector
-using Tile = Eigen::Array<double, kTile, 1>;
 constexpr Eigen::Index kBlockValues = 4096;  // a block of rows, read a few times from the L1 cache
 }  // namespace
 
 Eigen::Index EstimateMoments::add_rows(const Eigen::Ref<const EstimateRows>& rows) {
   assert(rows.cols() == dim());
+  static_assert(detail::kProjections == kRandomDirections + 1);
   const Eigen::Index d = dim();
-  if (direction_columns_.cols() != d) {  // direction k's entry j at (k, j): one row's directions contiguous
+  if (direction_rows_.cols() != d) {  // direction k's entry j at (k, j): u_0 (or 0), then the signs ±1
     const Directions& u = *directions_;
-    direction_columns_.setZero(kRandomDirections + 1, d);
-    if (u.has_truth) direction_columns_.row(0) = u.truth_unit.transpose();
+    direction_rows_.setZero(kRandomDirections + 1, d);
+    if (u.has_truth) direction_rows_.row(0) = u.truth_unit.transpose();
     for (Eigen::Index j = 0; j < d; ++j)
       for (int k = 0; k < kRandomDirections; ++k)
-        direction_columns_(k + 1, j) = (u.signs[static_cast<std::size_t>(j)] >> k) & 1 ? 1.0 : -1.0;
+        direction_rows_(k + 1, j) = (u.signs[static_cast<std::size_t>(j)] >> k) & 1 ? 1.0 : -1.0;
   }
-  const Eigen::Index block = std::max<Eigen::Index>(kTile, kBlockValues / std::max<Eigen::Index>(d, 1));
+  const Eigen::Index block = std::max<Eigen::Index>(1, kBlockValues / std::max<Eigen::Index>(d, 1));
   for (Eigen::Index first = 0; first < rows.rows(); first += block) {
     const Eigen::Index count = std::min(block, rows.rows() - first);
     const Eigen::Index added = add_block(rows.middleRows(first, count));
@@ -278,47 +281,44 @@ Eigen::Index EstimateMoments::add_rows(const Eigen::Ref<const EstimateRows>& row
 
 Eigen::Index EstimateMoments::add_block(const Eigen::Ref<const EstimateRows>& rows) {
   const Directions& u = *directions_;
-  const Eigen::Index d = dim(), stride = rows.outerStride(), n = rows.rows();
+  const Eigen::Index d = dim(), n = rows.rows();
+  constexpr int K = kRandomDirections + 1;
   const double truth_largest = d ? truth_projection_.cwiseAbs().maxCoeff() : 0.0;
   const double inv_sqrt_d = d ? 1.0 / std::sqrt(static_cast<double>(d)) : 0.0;
-  // Each row's projections u_kᵀx in units 2^E of its largest |x| (as add()), summed over j in
-  // add()'s order, a tile of rows at once so that the tile is one vector.
-  constexpr int K = kRandomDirections + 1;
+  const detail::RowKernels& kernels = detail::row_kernels();
+  // Each row's projections u_kᵀx; a row beyond 2^600 (or a truth beyond it) is projected again
+  // in units 2^E of its largest |x|, as add() does, so that the sum of d terms cannot overflow.
+  projected_.resize(n, K);
+  row_largest_.resize(n);
   row_exponent_.resize(n);
-  projected_.resize(K, n);
-  for (Eigen::Index i = 0; i < n; ++i)
-    row_exponent_(i) = projection_exponent(std::max(d ? rows.row(i).cwiseAbs().maxCoeff() : 0.0, truth_largest));
-  const double* S = direction_columns_.data();
-  for (Eigen::Index i = 0; i < n; i += kTile) {
-    const double* x[kTile];
-    double scale[kTile];
-    for (int l = 0; l < kTile; ++l) {  // a last tile past the block repeats its last row
-      const Eigen::Index r = std::min(i + l, n - 1);
-      x[l] = rows.data() + r * stride, scale[l] = std::ldexp(1.0, -row_exponent_(r));  // x 2^-E is ldexp(x, -E)
-    }
-    Tile p[K];
-    for (Tile& pk : p) pk.setZero();
-    const Tile scales(scale[0], scale[1]);
-    for (Eigen::Index j = 0; j < d; ++j) {
-      const double* s = S + j * K;
-      const Tile xs = Tile(x[0][j], x[1][j]) * scales;
-      for (int k = 0; k < K; ++k) p[k] += s[k] * xs;
-    }
-    for (int l = 0; l < kTile && i + l < n; ++l)
-      for (int k = 0; k < K; ++k) projected_(k, i + l) = k ? p[k](l) * inv_sqrt_d : p[k](l);
+  kernels.project_rows({rows.data(), n, d, rows.outerStride()}, direction_rows_.data(), projected_.data(),
+                       row_largest_.data());
+  bool scaled = false;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const int E = row_exponent_(i) = projection_exponent(std::max(row_largest_(i), truth_largest));
+    if (E == 0) continue;
+    scaled = true;
+    scaled_row_ = rows.row(i).transpose().unaryExpr([E](double x) { return std::ldexp(x, -E); });
+    double largest = 0.0;
+    kernels.project_rows({scaled_row_.data(), 1, d, d}, direction_rows_.data(), projected_.row(i).data(), &largest);
   }
+  projected_.rightCols(kRandomDirections) *= inv_sqrt_d;
   // A row is finite exactly when its first random projection is: |x 2^-E| < 2^600, so the sum of
   // d terms cannot overflow, while an infinite or NaN entry makes it infinite or NaN.
   Eigen::Index finite = 0;
-  while (finite < n && std::isfinite(projected_(1, finite))) ++finite;
+  while (finite < n && std::isfinite(projected_(finite, 1))) ++finite;
   if (finite == 0) return 0;
   coordinates_.add_rows(rows.topRows(finite), truth_);
   added_.array() += finite;
   n_ += finite;
+  if (!scaled) {  // every row in units of 1: the projections' sums a column at a time, as the coordinates'
+    projections_.add_rows(projected_.topRows(finite), truth_projection_);
+    return finite;
+  }
   for (Eigen::Index i = 0; i < finite; ++i) {
     const int E = row_exponent_(i);
     for (int k = u.has_truth ? 0 : 1; k < K; ++k)
-      projections_.add(k, projected_(k, i) - (E ? std::ldexp(truth_projection_(k), -E) : truth_projection_(k)), E);
+      projections_.add(k, projected_(i, k) - (E ? std::ldexp(truth_projection_(k), -E) : truth_projection_(k)), E);
   }
   return finite;
 }

@@ -112,7 +112,7 @@ class PowerSums {
   Eigen::ArrayXd s1_, s2_, s3_, s4_;
   Eigen::ArrayXi exponent_;  // values of i are kept as y / 2^exponent_(i), |y / 2^e| < 1
   Eigen::ArrayXd unit_;      // 2^-exponent_(i)
-  Eigen::ArrayXd largest_, t_, t2_;  // scratch of add_rows
+  Eigen::ArrayXd largest_;  // scratch of add_rows
   void accumulate(Eigen::Index i, double t) {
     const double t2 = t * t;
     s1_(i) += t, s2_(i) += t2, s3_(i) += t2 * t, s4_(i) += t2 * t2;
@@ -142,8 +142,9 @@ class EstimateMoments {
   void add(const SparseEstimate& x);     ///< x finite
   void add(const Eigen::VectorXd& x);    ///< x finite
   /// Adds the rows (dim() columns each) in order, up to the first that is not finite; returns
-  /// the number added. The values and their order are add()'s for each row, taken a block of rows
-  /// at a time: each coordinate's unit first covers the block's largest value.
+  /// the number added, a block of rows at a time: each coordinate's unit first covers the block's
+  /// largest value. The coordinates' values are add()'s, in its order; a row's projections are
+  /// summed in another order (sampling/row_kernels.hpp), so they agree with add()'s to rounding.
   Eigen::Index add_rows(const Eigen::Ref<const EstimateRows>& rows);
   void merge(const EstimateMoments& later);
   void clear();
@@ -165,9 +166,10 @@ class EstimateMoments {
   Eigen::Matrix<long, Eigen::Dynamic, 1> added_;  // estimates whose support held j
   long n_ = 0;
   std::vector<double> projection_;  // scratch
-  // Scratch of add_rows: the directions (u_0 or 0, then the signs ±1) as columns, and each row's
-  // projections and their exponent.
-  Eigen::MatrixXd direction_columns_, projected_;
+  // Scratch of add_rows: the directions (u_0 or 0, then the signs ±1) one per row, each
+  // estimate's projections (one row each), their largest |x| and exponent, a row rescaled.
+  EstimateRows direction_rows_, projected_;
+  Eigen::VectorXd row_largest_, scaled_row_;
   Eigen::ArrayXi row_exponent_;
   Eigen::Index add_block(const Eigen::Ref<const EstimateRows>& rows);
 };
