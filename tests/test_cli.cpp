@@ -281,6 +281,22 @@ TEST_CASE("pgtruth check --fisher: the sampled Fisher matrix against the exact o
   CHECK(r.out.find("F[theta[0],theta[2]]") != std::string::npos);
 }
 
+TEST_CASE("pgtruth check --json: the options that change an estimator's estimates are recorded beside it") {
+  const std::string grid = pgtruth::test::case_path("slippery-gridworld.json");
+  const auto gae = nlohmann::json::parse(
+      pgtruth_run({"check", grid, "--estimator", "gae", "--lambda", "0.5", "--episodes", "500", "--json"}).out);
+  CHECK(gae["lambda"] == 0.5);
+  CHECK_FALSE(gae.contains("vhat_scale"));
+  const auto plain = nlohmann::json::parse(pgtruth_run({"check", grid, "--estimator", "advantage", "--episodes", "500", "--json"}).out);
+  CHECK_FALSE(plain.contains("lambda"));
+  const auto todorov = nlohmann::json::parse(pgtruth_run({"check", pgtruth::test::case_path("scalar-lqr-stochastic.json"),
+                                                          "--estimator", "todorov-ks-baseline", "--vhat-scale", "2",
+                                                          "--episodes", "500", "--json"})
+                                                 .out);
+  CHECK(todorov["vhat_scale"] == 2.0);
+  CHECK_FALSE(todorov.contains("lambda"));
+}
+
 TEST_CASE("pgtruth check on an LQG file: components named K[i,j]") {
   const Run r = pgtruth_run({"check", pgtruth::test::case_path("three-state-stochastic.json"), "--estimator", "pathwise",
                              "--episodes", "4000"});

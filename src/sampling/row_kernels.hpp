@@ -24,7 +24,7 @@ inline constexpr int kProjections = 9;
 struct RowKernels {
   /// largest[j] = max(largest[j], |x_ij − mu[j]| over the rows) (rows finite).
   void (*column_largest)(const RowBlock& x, const double* mu, double* largest);
-  /// s_p[j] += t_ij^p, t_ij = (x_ij − mu[j]) unit[j], for p = 1 … 4, row after row: each
+  /// s_p[j] += t_ij^p, t_ij = (x_ij − mu[j]) unit[j], for p = 1 … 4 (rows finite), row after row: each
   /// column's sums in the rows' order, as one row at a time would add them. Columns are taken
   /// eight at a time, then one at a time; at the first group with some |t_ij| >= 1 (its unit does
   /// not cover the rows) it stops and returns that group's first column, leaving it and the
@@ -34,11 +34,11 @@ struct RowKernels {
   /// projected[kProjections i + k] = Σ_j U[k d + j] x_ij, and row_largest[i] = max_j |x_ij|.
   /// Each sum is taken over four interleaved partial sums (columns j ≡ l mod 4) joined as
   /// (l0 + l1) + (l2 + l3), then the columns past the last multiple of 4 in order. A row that
-  /// is not finite gives a projection that is not finite, unless U has zeros.
+  /// holds an infinity or a NaN gives projections that are not finite (0 · inf is NaN).
   void (*project_rows)(const RowBlock& x, const double* U, double* projected, double* row_largest);
 };
 
-/// The loops for the x86-64 baseline (SSE2), which every machine runs.
+/// The baseline loops (SSE2 on x86-64), which every machine runs.
 const RowKernels& baseline_row_kernels();
 /// The loops for AVX2, or nullptr when the processor lacks it or the build is not for x86-64.
 const RowKernels* avx2_row_kernels();

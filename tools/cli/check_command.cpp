@@ -205,13 +205,19 @@ nlohmann::ordered_json statistic_json(const StatisticReport& u) {
           {"episodes_needed", u.episodes_needed}};
 }
 
-nlohmann::ordered_json result_json(const CheckResult& r) {
+/// A check's JSON; an estimator's options that change its estimates (GAE's lambda, the
+/// todorov-*-baseline estimators' vhat scale) are recorded beside its name, so that the run can
+/// be repeated from the JSON alone.
+nlohmann::ordered_json result_json(const CheckResult& r, const EstimatorOptions& options) {
   const auto vec = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
   const MeanTest& t = r.test;
   nlohmann::ordered_json directions = nlohmann::ordered_json::array();
   for (const StatisticReport& u : t.directions) directions.push_back(statistic_json(u));
-  nlohmann::ordered_json j = {{"estimator", r.estimator},
-                              {"episodes", r.episodes},
+  nlohmann::ordered_json j = {{"estimator", r.estimator}};
+  const std::optional<Estimator> e = estimator_by_name(r.estimator);
+  if (e == Estimator::gae) j["lambda"] = options.lambda;
+  if (e == Estimator::todorov_ks_baseline || e == Estimator::todorov_kd_baseline) j["vhat_scale"] = options.vhat_scale;
+  j.update(nlohmann::ordered_json{{"episodes", r.episodes},
                               {"seed", r.seed},
                               {"truth", vec(r.truth)},
                               {"mean", vec(t.mean)},
@@ -231,7 +237,7 @@ nlohmann::ordered_json result_json(const CheckResult& r) {
                                 {"directions", directions}}},
                               {"variance_per_episode", json_figure(r.variance_per_episode, r.log10_variance_per_episode)},
                               {"seconds", r.seconds},
-                              {"episodes_per_second", r.episodes_per_second}};
+                              {"episodes_per_second", r.episodes_per_second}});
   if (!t.worst.name.empty()) j["test"]["smallest"] = statistic_json(t.worst);  // absent when none was admitted
   if (r.verdict == Verdict::undecided) j["reason"] = t.reason, j["episodes_needed"] = t.episodes_needed;
   return j;
@@ -352,7 +358,7 @@ int run_all(std::ostream& out, const std::string& file, const Target& target, co
     nlohmann::ordered_json j = {{"case", file}, {"episodes", s.options.episodes}, {"seed", s.options.seed},
                                 {"alpha", s.options.alpha}, {"estimators", nlohmann::ordered_json::array()}};
     for (const Row& row : rows) {
-      auto e = result_json(row.r);
+      auto e = result_json(row.r, s.options.estimator);
       e["expected_biased"] = row.biased;
       e["relative_efficiency"] = json_figure(relative_efficiency(reference, row.r), log10_relative_efficiency(reference, row.r));
       j["estimators"].push_back(e);
@@ -392,7 +398,7 @@ int run_fisher(std::ostream& out, const Problem& loaded, const std::string& file
   begin_run(s, "fisher");
   const CheckResult r = check_fisher(*problem, solution, s.options);
   if (s.json) {
-    out << result_json(r).dump(1) << "\n";
+    out << result_json(r, s.options.estimator).dump(1) << "\n";
     return finish(r);
   }
   Target target;
@@ -437,7 +443,7 @@ int run_check(const Settings& s, const std::string& file, std::ostream& out) {
       r = check_estimates(estimates, target.truth, s.options);
     }
     if (s.json) {
-      out << result_json(r).dump(1) << "\n";
+      out << result_json(r, s.options.estimator).dump(1) << "\n";
     } else {
       out << "pgtruth check: " << r.estimator << " on " << target.title << "\n";
       print_result(out, target, r);
