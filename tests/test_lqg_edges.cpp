@@ -768,3 +768,24 @@ TEST_CASE("lqg edges: bound / error ratios of every quantity compared with a ref
                                   << r.largest_what << ")");
   CHECK(r.smallest >= 1.0);
 }
+
+TEST_CASE("lqg edges: a singular state moment: the natural gradient by the pseudo-inverse, its bound labelled first order") {
+  // The second state is never excited: X̄ = diag(X̄₀₀, 0) and G's second column is 0 exactly, so
+  // the natural gradient Σ G X̄⁺ is [Σ G₀₀ / X̄₀₀, 0] (F = Σ⁻¹ ⊗ X̄ is singular; F⁺g is the
+  // minimum-norm solution). Its bound is Wedin's, a first-order estimate, and says so.
+  LqgProblem p = nearly_singular_moment_problem();
+  p.x0_cov(1, 1) = 0.0;
+  const LqgSolution s = solve(p);
+  REQUIRE(s.natural_gradient);
+  const Reference ref = quad_reference(p);
+  const double Xbar = (1.0 - p.gamma) * ref.X(0, 0);
+  MatrixXd expected = MatrixXd::Zero(1, 2);
+  expected(0, 0) = p.Sigma(0, 0) * ref.gradient(0, 0) / Xbar;
+  const std::vector<std::string>& first_order = s.summary.error_bounds.first_order;
+  CHECK(std::find(first_order.begin(), first_order.end(), "natural_gradient") != first_order.end());
+  // `expected` is formed in doubles from the reference's rounded G₀₀ and X₀₀: 4 ulps of its own.
+  const double own = 4.0 * std::numeric_limits<double>::epsilon() * expected.norm();
+  within("natural_gradient (pseudo-inverse)", (*s.natural_gradient - expected).norm(),
+         s.summary.error_bounds.natural_gradient + own, expected.norm());
+  CHECK(s.summary.error_bounds.natural_gradient <= 1e-12 * expected.norm());  // an estimate, but a sharp one
+}
