@@ -105,10 +105,10 @@ void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen
   const Eigen::Index covered = kernels.add_power_sums(detail::RowBlock{rows.data(), n, d, rows.outerStride()}, mu.data(),
                                                       unit_.data(), s1_.data(), s2_.data(), s3_.data(), s4_.data());
   if (covered == d) return;
-  const auto c = [covered](auto& a) { return a.data() + covered; };
+  const auto from_covered = [covered](auto& a) { return a.data() + covered; };  // the columns left
   const detail::RowBlock block{rows.data() + covered, n, d - covered, rows.outerStride()};
   largest_.setZero(d);
-  kernels.column_largest(block, c(mu), c(largest_));
+  kernels.column_largest(block, from_covered(mu), from_covered(largest_));
   bool halves = false;  // some x − μ overflows: that column is added as (x/2 − μ/2) 2, as add() does
   for (Eigen::Index j = covered; j < d; ++j) {
     if (largest_(j) == 0.0) continue;
@@ -130,7 +130,8 @@ void PowerSums::add_rows(const Eigen::Ref<const EstimateRows>& rows, const Eigen
     return;
   }
   [[maybe_unused]] const Eigen::Index added =
-      kernels.add_power_sums(block, c(mu), c(unit_), c(s1_), c(s2_), c(s3_), c(s4_));
+      kernels.add_power_sums(block, from_covered(mu), from_covered(unit_), from_covered(s1_), from_covered(s2_),
+                             from_covered(s3_), from_covered(s4_));
   assert(added == d - covered);
 }
 
