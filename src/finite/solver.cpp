@@ -231,11 +231,15 @@ double representable_scale(const Eigen::MatrixXd& r, const FiniteMdp& mdp) {
 /// sum_a pi_a |w_a|); linear, (A + 4 + states) eps times the sum of the terms' magnitudes;
 /// direct, 2 eps eta |w|. dw is 6 gamma |dv| for D and 3 gamma |dv| for q (q = r + gamma
 /// ((1 - leave) v(s) + sum P (v(s') - v(s)))), plus 8 eps (max|r| + 2 max|v|) when the action
-/// values were formed in double from an unrefined v.
+/// values were formed in double from an unrefined v. A softmax's pi(a|s), each within relative
+/// p = policy_error of pi from theta exactly, moves eta pi_a (w_a - sum_b pi_b w_b) by at most
+/// eta p (1 + p) (pi_a |w_a - mean| + sum_b pi_b |w_b|): 2 p eta (|t_s|_inf + sum_b pi_b |w_b|)
+/// per tabular entry, 2 p eta max|phi| (sum_a pi_a |w_a - mean| + sum_b pi_b |w_b|) summed over
+/// states for linear features.
 double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const detail::Unknowns& u,
                             const Eigen::MatrixXd& pi, const Eigen::MatrixXd& r, const Eigen::MatrixXd& w,
                             const Eigen::VectorXd& eta, double occupancy_error, double value_error,
-                            double unrefined_v_size) {
+                            double unrefined_v_size, double policy_error) {
   constexpr double eps = std::numeric_limits<double>::epsilon();
   const auto A = static_cast<double>(mdp.num_actions());
   const double phi = policy.kind == PolicyKind::softmax_linear && policy.features.size()
@@ -266,11 +270,12 @@ double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, co
     }
     if (policy.kind == PolicyKind::softmax_tabular) {
       // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s).
-      bound = std::max(bound, occupancy_error * t + e * 2.0 * others * dw + rounding);
+      bound = std::max(bound, occupancy_error * t + e * 2.0 * others * dw + rounding +
+                                  2.0 * policy_error * e * (t + mean_abs));
     } else {
       term = std::max(term, 2.0 * phi * spread_sum);
       magnitude += e * (spread_sum + mean_abs) * phi;
-      bound += e * 4.0 * phi * dw;
+      bound += e * 4.0 * phi * dw + 2.0 * policy_error * e * phi * (spread_sum + mean_abs);
     }
   }
   if (policy.kind == PolicyKind::softmax_linear)
@@ -512,9 +517,10 @@ FiniteSolution solve(const FiniteMdp& mdp, const FinitePolicy& policy,
   Eigen::MatrixXd weight = Eigen::MatrixXd::Zero(S, A);
   for (Index k = 0; k < n; ++k) weight.row(u.state_of[k]) = eta_double(k) * contracted.row(u.state_of[k]);
   out.gradient = contract_policy_derivative(mdp, policy, pi, weight);
+  // Of eta and v with the data's rounding (the formed system's and pi's), as for the other bounds.
   const double gradient_bound = gradient_error_bound(mdp, policy, u, pi, system.r, contracted, eta_double,
-                                                     occupancy_solve_error, value_bound,
-                                                     refined_v ? 0.0 : max_abs(v_double));
+                                                     summary.occupancy_error, value_bound,
+                                                     refined_v ? 0.0 : max_abs(v_double), formation.policy);
   summary.gradient_error = unscaled_bound(gradient_bound);
 
   if (options.compute_fisher && policy.is_softmax()) {
