@@ -47,40 +47,55 @@ Index max_outcomes(const FiniteMdp& mdp) {
   return most;
 }
 
+double policy_relative_error(PolicyKind kind, Index actions, Index features, double logit_size) {
+  const auto A = static_cast<double>(actions);
+  if (kind == PolicyKind::softmax_tabular) return (2.0 * A + 8.0) * u;
+  if (kind == PolicyKind::softmax_linear)
+    return (2.0 * A + 8.0) * u + 2.0 * (static_cast<double>(features) + 2.0) * u * logit_size;
+  return 0.0;
+}
+
+FormationRow formation_row_errors(double pi_error, Index actions, Index outcomes, double reward_size) {
+  // gamma pi P (two products, gamma's double) summed over actions; the row sum (1 - gamma)
+  // + gamma sum_a pi P(leave) adds the decimal complement's rounding and a sum of k terms.
+  const auto A = static_cast<double>(actions), k = static_cast<double>(outcomes);
+  const double entry_error = pi_error + (A + 4.0) * u;
+  return {.parameter_error = entry_error + (k + 4.0) * u,
+          .reward_error = (pi_error + (k + A + 4.0) * u) * reward_size};
+}
+
+FormationErrors formation_errors(const FormationRow& largest, double policy_error, Index n, double r_pi_size,
+                                 double eta_abs_sum, double inverse_norm) {
+  const double e = largest.parameter_error / (1.0 - largest.parameter_error), N = static_cast<double>(n);
+  const double rho = std::expm1((N - 1.0) * std::log1p(e) - N * std::log1p(-e));
+  return {.value = rounded_up(inverse_norm * (rho * r_pi_size + (1.0 + rho) * largest.reward_error)),
+          .occupancy = rounded_up(rho * eta_abs_sum),
+          .relative = rho,
+          .policy = policy_error};
+}
+
 FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const Eigen::MatrixXd& pi,
                                       const Unknowns& unknowns, const BellmanSystem& system, double reward_scale,
                                       const Eigen::VectorXd& eta, double inverse_norm) {
-  const Index A = mdp.num_actions(), n = static_cast<Index>(unknowns.state_of.size());
-  const auto actions = static_cast<double>(A), outcomes = static_cast<double>(max_outcomes(mdp));
-  double parameter_error = 0.0, reward_error = 0.0, policy_error = 0.0;  // e, max_s |dr(s)|, max pi error
+  const Index A = mdp.num_actions(), n = static_cast<Index>(unknowns.state_of.size()), outcomes = max_outcomes(mdp);
+  FormationRow largest;
+  double policy_error = 0.0;
   for (Index k = 0; k < n; ++k) {
     const Index s = unknowns.state_of[static_cast<std::size_t>(k)];
-    // pi's relative error: a softmax's exp, sum and division, and for linear features the
-    // logits' rounding (doubled by the normalisation); a direct policy is data.
-    double pi_error = 0.0;
-    if (policy.kind == PolicyKind::softmax_tabular) pi_error = (2.0 * actions + 8.0) * u;
-    if (policy.kind == PolicyKind::softmax_linear) {
-      const auto phi = policy.features.middleRows(s * A, A);
-      const double logits = (phi.cwiseAbs() * policy.theta.cwiseAbs()).maxCoeff();
-      pi_error = (2.0 * actions + 8.0) * u + 2.0 * (static_cast<double>(phi.cols()) + 2.0) * u * logits;
-    }
+    double logits = 0.0;
+    if (policy.kind == PolicyKind::softmax_linear)
+      logits = (policy.features.middleRows(s * A, A).cwiseAbs() * policy.theta.cwiseAbs()).maxCoeff();
+    const double pi_error = policy_relative_error(policy.kind, A, policy.features.cols(), logits);
     policy_error = std::max(policy_error, pi_error);
-    // gamma pi P (two products, gamma's double) summed over actions; the row sum (1 - gamma)
-    // + gamma sum_a pi P(leave) adds the decimal complement's rounding and a sum of k terms.
-    const double entry_error = pi_error + (actions + 4.0) * u;
-    parameter_error = std::max(parameter_error, entry_error + (outcomes + 4.0) * u);
     double reward_size = 0.0;  // sum_a pi sum_o P |R|
     for (Index a = 0; a < A; ++a)
       for (const Outcome& o : mdp.outcomes_of(s, a)) reward_size += pi(s, a) * o.probability * std::abs(o.reward);
-    reward_error = std::max(reward_error, (pi_error + (outcomes + actions + 4.0) * u) * reward_size * reward_scale);
+    const FormationRow row = formation_row_errors(pi_error, A, outcomes, reward_size * reward_scale);
+    largest.parameter_error = std::max(largest.parameter_error, row.parameter_error);
+    largest.reward_error = std::max(largest.reward_error, row.reward_error);
   }
-  const double e = parameter_error / (1.0 - parameter_error), N = static_cast<double>(n);
-  const double rho = std::expm1((N - 1.0) * std::log1p(e) - N * std::log1p(-e));
-  const double reward_size = system.r_pi.size() ? system.r_pi.cwiseAbs().maxCoeff() : 0.0;
-  return {.value = rounded_up(inverse_norm * (rho * reward_size + (1.0 + rho) * reward_error)),
-          .occupancy = rounded_up(rho * eta.cwiseAbs().sum()),
-          .relative = rho,
-          .policy = policy_error};
+  const double r_pi_size = system.r_pi.size() ? system.r_pi.cwiseAbs().maxCoeff() : 0.0;
+  return formation_errors(largest, policy_error, n, r_pi_size, eta.cwiseAbs().sum(), inverse_norm);
 }
 
 double ActionValueInputs::unit() const { return in_double_double ? 2.0 * eps * eps : eps; }

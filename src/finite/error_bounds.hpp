@@ -55,6 +55,26 @@ FormationErrors formation_error_bound(const FiniteMdp& mdp, const FinitePolicy& 
                                       const Unknowns& u, const BellmanSystem& system, double reward_scale,
                                       const Eigen::VectorXd& eta, double inverse_norm);
 
+/// The relative error of a pi(a|s) computed in double against pi from theta exactly: a softmax's
+/// exp, sum and division, (2A + 8) u; linear features (d of them) add the logits' rounding,
+/// doubled by the normalisation, 2 (d + 2) u logit_size with logit_size = max_a sum_i |phi_ai
+/// theta_i|; a direct policy is data (0).
+double policy_relative_error(PolicyKind kind, Index actions, Index features, double logit_size);
+
+/// One state's share of formation_error_bound: the largest relative error of its entries of M
+/// (gamma pi P summed over actions, and its row sum), and the absolute error of its r_pi, from
+/// pi's relative error, its longest (s, a) row and reward_size = sum_a pi sum_o P |R|.
+struct FormationRow {
+  double parameter_error = 0, reward_error = 0;
+};
+FormationRow formation_row_errors(double pi_error, Index actions, Index outcomes, double reward_size);
+
+/// From the rows' largest errors (the maxima of FormationRow's and of pi's relative error) over
+/// n unknowns: rho and the errors of v and eta above, with r_pi_size = max |r_pi| and
+/// eta_abs_sum = |eta|_1 (the engines that gather their rows otherwise share this).
+FormationErrors formation_errors(const FormationRow& largest, double policy_error, Index n, double r_pi_size,
+                                 double eta_abs_sum, double inverse_norm);
+
 /// |q - q*|_inf for q(s,a) = r + gamma [(1 - leave) v(s) + sum_{s' != s} P (v(s') - v(s))]
 /// (action_values.hpp). Linear in v with coefficients gamma P over the staying states, whose
 /// sum is gamma (1 - leave) <= gamma as the row sums to one (self-loop taken as one minus the

@@ -43,6 +43,11 @@ class WholeProblem final : public DistributedProblem {
     return policy_.kind == PolicyKind::softmax_linear && policy_.features.size() ? policy_.features.cwiseAbs().maxCoeff()
                                                                                  : 1.0;
   }
+  double logit_size(Index s) const override {
+    if (policy_.kind != PolicyKind::softmax_linear) return 0.0;
+    const Index A = mdp_.num_actions();
+    return (policy_.features.middleRows(s * A, A).cwiseAbs() * policy_.theta.cwiseAbs()).maxCoeff();
+  }
 
  private:
   void prepare() {

@@ -40,6 +40,8 @@ class DistributedProblem {
   virtual void add_policy_derivative(Index s, const Eigen::RowVectorXd& w, Eigen::VectorXd& g) const = 0;
   /// max |phi| of a linear softmax's features (1 otherwise), for the gradient's error bound.
   virtual double feature_size() const { return 1.0; }
+  /// A linear softmax's max_a sum_i |phi_ai theta_i| at s (0 otherwise), for pi's rounding.
+  virtual double logit_size(Index) const { return 0.0; }
 };
 
 /// A problem every rank holds whole (the PETSc engine keeps to its rows of it). With gamma = 1

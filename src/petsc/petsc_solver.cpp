@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "finite/error_bounds.hpp"
 #include "io/format.hpp"
 #include "petsc/distributed_problem.hpp"
 #include "pgtruth/error.hpp"
@@ -75,6 +76,9 @@ struct LocalSystem {
   double norm_inf = 0, off_identity = 0;  ///< |M|_inf and |gamma P_pi|_inf, over all ranks
   double min_row_sum = 0;            ///< min_k (M 1)_k, over all ranks
   long long nonzeros = 0;           ///< of M, over all ranks
+  /// The data's rounding in forming the rows (error_bounds.hpp), the largest over all ranks.
+  detail::FormationRow formation;
+  double policy_error = 0;           ///< of a pi(a|s), relative
   OwnedMat M;
 };
 
@@ -109,8 +113,11 @@ void assemble(const detail::DistributedProblem& problem, StateRange states, Loca
   std::map<Index, double> row;  // column -> sum of pi P over the row's outcomes
   std::vector<PetscInt> ghosts;
   Eigen::RowVectorXd pi(A);
-  Index k = -1, current = -1;
+  Index k = -1, current = -1, outcomes = 0;  // outcomes: of the state's longest (s, a) row
   double leaving = 0, local_inf = 0, local_off = 0, local_min_row_sum = std::numeric_limits<double>::infinity();
+  double reward_size = 0;  // sum_a pi sum_o P |R| of the state
+  detail::FormationRow formation;
+  double policy_error = 0;
   const auto close_row = [&]() {
     if (current < 0) return;
     const Index u = sys.u0 + k;
@@ -135,9 +142,15 @@ void assemble(const detail::DistributedProblem& problem, StateRange states, Loca
     local_off = std::max(local_off, std::abs(diagonal - 1.0) + off);
     local_min_row_sum = std::min(local_min_row_sum, row_sum);
     sys.r_pi[static_cast<std::size_t>(k)] = sys.pi.row(k).dot(sys.r.row(k));
-    row.clear(), leaving = 0;
+    const double pi_error =
+        detail::policy_relative_error(problem.policy_kind(), A, problem.num_parameters(), problem.logit_size(current));
+    const detail::FormationRow errors = detail::formation_row_errors(pi_error, A, outcomes, reward_size);
+    formation.parameter_error = std::max(formation.parameter_error, errors.parameter_error);
+    formation.reward_error = std::max(formation.reward_error, errors.reward_error);
+    policy_error = std::max(policy_error, pi_error);
+    row.clear(), leaving = 0, outcomes = 0, reward_size = 0;
   };
-  problem.for_each_row(states.first, states.end, [&](Index s, Index a, const std::vector<Outcome>& outcomes) {
+  problem.for_each_row(states.first, states.end, [&](Index s, Index a, const std::vector<Outcome>& row_outcomes) {
     const Index u = problem.unknown_of(s);
     if (u < 0) return;
     if (s != current) {
@@ -147,8 +160,10 @@ void assemble(const detail::DistributedProblem& problem, StateRange states, Loca
       sys.pi.row(k) = pi;
     }
     double reward = 0, leave = 0;
-    for (const Outcome& o : outcomes) {
+    outcomes = std::max(outcomes, static_cast<Index>(row_outcomes.size()));
+    for (const Outcome& o : row_outcomes) {
       reward += o.probability * o.reward;
+      reward_size += pi(a) * o.probability * std::abs(o.reward);
       const Index j = problem.unknown_of(o.next);
       if (j < 0) {
         leave += o.probability;
@@ -168,6 +183,8 @@ void assemble(const detail::DistributedProblem& problem, StateRange states, Loca
   sys.off_identity = max_all(local_off);
   sys.min_row_sum = -max_all(-local_min_row_sum);
   sys.nonzeros = sum_all(static_cast<long long>(columns.size()));
+  sys.formation = {max_all(formation.parameter_error), max_all(formation.reward_error)};
+  sys.policy_error = max_all(policy_error);
 
   PGTRUTH_PETSC(MatCreate(world(), &sys.M.m));
   PGTRUTH_PETSC(MatSetSizes(sys.M.m, static_cast<PetscInt>(sys.n), static_cast<PetscInt>(sys.n), static_cast<PetscInt>(N),
@@ -381,9 +398,14 @@ PetscSolution solve_distributed(const detail::DistributedProblem& problem, const
     PGTRUTH_PETSC(VecAXPY(r.v, -1.0, start.v));
     flow_residual = norm(r.v, NORM_1) + k * kEps * (norm(start.v, NORM_1) + sys.norm_inf * eta_sum);
   }
-  const double value_error = inverse_norm * value_residual;
+  // Plus the rounding of forming the system from the data, which the solves cannot see.
+  double r_pi_size = 0;
+  for (const double r : sys.r_pi) r_pi_size = std::max(r_pi_size, std::abs(r));
+  const detail::FormationErrors formation =
+      detail::formation_errors(sys.formation, sys.policy_error, sys.N, max_all(r_pi_size), eta_sum, inverse_norm);
+  const double value_error = inverse_norm * value_residual + formation.value;
   summary.value_error = value_error + kEps / 2 * v_size;
-  summary.occupancy_error = inverse_norm * flow_residual + kEps / 2 * eta_sum;
+  summary.occupancy_error = inverse_norm * flow_residual + kEps / 2 * eta_sum + formation.occupancy;
   PetscScalar J = 0;
   PGTRUTH_PETSC(VecDot(start.v, v.v, &J));
   out.J = J;
@@ -468,12 +490,14 @@ PetscSolution solve_distributed(const detail::DistributedProblem& problem, const
         rounding = std::max(rounding, ae * ps(a) * (4.0 * kEps * spread + A_ * kEps * mean_abs));
         if (a != top) others += ps(a);
       }
+      // pi's own rounding: 2 p eta (t + mean_abs) an entry, as in solver.cpp.
+      const double p = sys.policy_error;
       if (tabular) {
-        bound = std::max(bound, summary.occupancy_error * t + ae * 2.0 * others * dw + rounding);
+        bound = std::max(bound, summary.occupancy_error * t + ae * 2.0 * others * dw + rounding + 2.0 * p * ae * (t + mean_abs));
       } else {
         term = std::max(term, 2.0 * phi * spread_sum);
         magnitude += ae * (spread_sum + mean_abs) * phi;
-        bound += ae * 4.0 * phi * dw;
+        bound += ae * 4.0 * phi * dw + 2.0 * p * ae * phi * (spread_sum + mean_abs);
       }
     };
     problem.for_each_row(states.first, states.end, [&](Index s, Index a, const std::vector<Outcome>& outcomes) {
