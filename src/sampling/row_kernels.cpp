@@ -47,10 +47,7 @@ struct Lanes {
     for (int k = 0; k < kRegisters; ++k) a.r[k] *= b.r[k];
     return a;
   }
-  [[gnu::always_inline]] Lanes& operator+=(const Lanes& b) {
-    for (int k = 0; k < kRegisters; ++k) r[k] += b.r[k];
-    return *this;
-  }
+  [[gnu::always_inline]] Lanes& operator+=(const Lanes& b) { return *this = *this + b; }
   /// max(a, b) lane by lane (either when one is NaN).
   [[gnu::always_inline]] friend Lanes larger(Lanes a, const Lanes& b) {
     for (int k = 0; k < kRegisters; ++k) a.r[k] = a.r[k] > b.r[k] ? a.r[k] : b.r[k];
