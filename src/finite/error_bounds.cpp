@@ -248,4 +248,41 @@ double linear_natural_gradient_error_bound(const FiniteMdp& mdp, const FinitePol
   return rounded_up(perpendicular + in_range);
 }
 
+void GradientErrorBound::add_state(const Row& ps, const Row& ws, double e) {
+  if (kind_ == PolicyKind::direct) {
+    const double size = ws.cwiseAbs().maxCoeff();
+    bound = std::max(bound, occupancy_error_ * size + e * dw_ + 2.0 * eps * e * size);
+    return;
+  }
+  const double mean = ps.dot(ws), mean_abs = ps.dot(ws.cwiseAbs());
+  Index top = 0;
+  ps.maxCoeff(&top);
+  double t = 0.0, spread_sum = 0.0, rounding = 0.0, others = 0.0;  // others: 1 - pi(top|s), as a sum
+  for (Index a = 0; a < ps.size(); ++a) {
+    const double spread = std::abs(ws(a) - mean);
+    t = std::max(t, ps(a) * spread);
+    spread_sum += ps(a) * spread;
+    rounding = std::max(rounding, e * ps(a) * (4.0 * eps * spread + actions_ * eps * mean_abs));
+    if (a != top) others += ps(a);
+  }
+  if (kind_ == PolicyKind::softmax_tabular) {
+    // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s).
+    bound = std::max(bound, occupancy_error_ * t + e * 2.0 * others * dw_ + rounding + 2.0 * policy_error_ * e * (t + mean_abs));
+  } else {
+    term = std::max(term, 2.0 * phi_ * spread_sum);
+    magnitude += e * (spread_sum + mean_abs) * phi_;
+    bound += e * 4.0 * phi_ * dw_ + 2.0 * policy_error_ * e * phi_ * (spread_sum + mean_abs);
+  }
+}
+
+double GradientErrorBound::total(Index states) const {
+  if (kind_ != PolicyKind::softmax_linear) return bound;
+  return bound + (occupancy_error_ * term + (actions_ + 4.0 + static_cast<double>(states)) * eps * magnitude);
+}
+
+double contracted_value_error(bool softmax, double gamma, double value_error, bool formed_in_double, double reward_size,
+                              double v_size) {
+  return (softmax ? 6.0 : 3.0) * gamma * value_error + (formed_in_double ? 8.0 * eps * (reward_size + 2.0 * v_size) : 0.0);
+}
+
 }  // namespace pgtruth::detail

@@ -148,4 +148,42 @@ double linear_natural_gradient_error_bound(const FiniteMdp& mdp, const FinitePol
                                            const Eigen::VectorXd& x, const Eigen::VectorXd& gradient, Index rank,
                                            double fisher_error, double gradient_error);
 
+/// A bound on the gradient's error, |g - g*|_inf, added up state by state (the embedded and the
+/// PETSc engines). With w(s,.) the contracted row (the advantages of a softmax, q of a direct
+/// policy), t_s = sum_a dpi(a|s) w_a / eta(s) each state's term, and dw a bound on the error of
+/// D(a) = q(s,a) - q(s,top) (softmax) or of q (contracted_value_error):
+///   tabular: max_s [ occupancy_error |t_s|_inf + eta(s) 2 (1 - pi(top|s)) dw ] (an entry has one
+///            state; dA(b) <= 2 dw, dA(top) <= (1 - pi(top|s)) dw as D(top) = 0, and pi_b <= 1 - pi(top|s)),
+///   linear:  occupancy_error max_s |t_s|_inf + sum_s eta(s) 4 max|phi| dw,
+///   direct:  occupancy_error max|w| + max_s eta(s) dw,
+/// plus the contraction's rounding: tabular, per entry eta pi_b (4 eps |w_b - mean| + A eps
+/// sum_a pi_a |w_a|); linear, (A + 4 + states) eps times the sum of the terms' magnitudes;
+/// direct, 2 eps eta |w|. A softmax's pi(a|s), each within relative p = policy_error of pi from
+/// theta exactly, moves eta pi_a (w_a - sum_b pi_b w_b) by at most eta p (1 + p) (pi_a |w_a -
+/// mean| + sum_b pi_b |w_b|): 2 p eta (|t_s|_inf + sum_b pi_b |w_b|) per tabular entry, 2 p eta
+/// max|phi| (sum_a pi_a |w_a - mean| + sum_b pi_b |w_b|) summed over states for linear features.
+class GradientErrorBound {
+ public:
+  using Row = Eigen::Ref<const Eigen::RowVectorXd, 0, Eigen::InnerStride<>>;  // a matrix's row, not copied
+  GradientErrorBound(PolicyKind kind, Index actions, double occupancy_error, double dw, double policy_error, double phi)
+      : kind_(kind), actions_(static_cast<double>(actions)), occupancy_error_(occupancy_error), dw_(dw),
+        policy_error_(policy_error), phi_(phi) {}
+  /// Adds a state's share: pi(.|s), its contracted row w(s,.) and |eta(s)|.
+  void add_state(const Row& pi, const Row& w, double eta);
+  /// The bound over `states` unknowns. Ranks that each added their states combine `bound` and
+  /// `magnitude` (sums for linear features, else `bound` by max) and `term` (max) first.
+  double total(Index states) const;
+  double bound = 0, term = 0, magnitude = 0;  // term: max_s |t_s|_inf (linear features)
+
+ private:
+  PolicyKind kind_;
+  double actions_, occupancy_error_, dw_, policy_error_, phi_;
+};
+
+/// dw above: 6 gamma |dv| for D and 3 gamma |dv| for q (q = r + gamma ((1 - leave) v(s) + sum P
+/// (v(s') - v(s)))), plus 8 eps (max|r| + 2 max|v|) when the action values were formed in double
+/// (not in double-double from a refined v).
+double contracted_value_error(bool softmax, double gamma, double value_error, bool formed_in_double, double reward_size,
+                              double v_size);
+
 }  // namespace pgtruth::detail

@@ -220,67 +220,19 @@ double representable_scale(const Eigen::MatrixXd& r, const FiniteMdp& mdp) {
   return std::abs(exponent) > 200 ? std::ldexp(1.0, -exponent) : 1.0;
 }
 
-/// A bound on the gradient's error, |g - g*|_inf, from the solve. With w(s,.) the contracted row
-/// (the advantages of a softmax, q of a direct policy), t_s = sum_a dpi(a|s) w_a / eta(s) each
-/// state's term, and dw a bound on the error of D(a) = q(s,a) - q(s,top) (softmax) or of q:
-///   tabular: max_s [ occupancy_error |t_s|_inf + eta(s) 2 (1 - pi(top|s)) dw ] (an entry has one
-///            state; dA(b) <= 2 dw, dA(top) <= (1 - pi(top|s)) dw as D(top) = 0, and pi_b <= 1 - pi(top|s)),
-///   linear:  occupancy_error max_s |t_s|_inf + sum_s eta(s) 4 max|phi| dw,
-///   direct:  occupancy_error max|w| + max_s eta(s) dw,
-/// plus the contraction's rounding: tabular, per entry eta pi_b (4 eps |w_b - mean| + A eps
-/// sum_a pi_a |w_a|); linear, (A + 4 + states) eps times the sum of the terms' magnitudes;
-/// direct, 2 eps eta |w|. dw is 6 gamma |dv| for D and 3 gamma |dv| for q (q = r + gamma
-/// ((1 - leave) v(s) + sum P (v(s') - v(s)))), plus 8 eps (max|r| + 2 max|v|) when the action
-/// values were formed in double from an unrefined v. A softmax's pi(a|s), each within relative
-/// p = policy_error of pi from theta exactly, moves eta pi_a (w_a - sum_b pi_b w_b) by at most
-/// eta p (1 + p) (pi_a |w_a - mean| + sum_b pi_b |w_b|): 2 p eta (|t_s|_inf + sum_b pi_b |w_b|)
-/// per tabular entry, 2 p eta max|phi| (sum_a pi_a |w_a - mean| + sum_b pi_b |w_b|) summed over
-/// states for linear features.
+/// A bound on the gradient's error, |g - g*|_inf, from the solve (detail::GradientErrorBound).
 double gradient_error_bound(const FiniteMdp& mdp, const FinitePolicy& policy, const detail::Unknowns& u,
                             const Eigen::MatrixXd& pi, const Eigen::MatrixXd& r, const Eigen::MatrixXd& w,
                             const Eigen::VectorXd& eta, double occupancy_error, double value_error,
                             double unrefined_v_size, double policy_error) {
-  constexpr double eps = std::numeric_limits<double>::epsilon();
-  const auto A = static_cast<double>(mdp.num_actions());
   const double phi = policy.kind == PolicyKind::softmax_linear && policy.features.size()
                          ? policy.features.cwiseAbs().maxCoeff() : 1.0;
-  const double reward = r.size() ? r.cwiseAbs().maxCoeff() : 0.0;
-  const double dw = (policy.is_softmax() ? 6.0 : 3.0) * mdp.gamma() * value_error +
-                    (unrefined_v_size > 0.0 ? 8.0 * eps * (reward + 2.0 * unrefined_v_size) : 0.0);
-  double bound = 0.0, magnitude = 0.0, term = 0.0;  // term: max_s |t_s|_inf
-  for (std::size_t k = 0; k < u.state_of.size(); ++k) {  // rows as blocks of w and pi: no copies
-    const Index s = u.state_of[k];
-    const double e = std::abs(eta(static_cast<Index>(k)));
-    const auto ws = w.row(s), ps = pi.row(s);
-    if (policy.kind == PolicyKind::direct) {
-      const double size = ws.cwiseAbs().maxCoeff();
-      bound = std::max(bound, occupancy_error * size + e * dw + 2.0 * eps * e * size);
-      continue;
-    }
-    const double mean = ps.dot(ws), mean_abs = ps.dot(ws.cwiseAbs());
-    Index top = 0;
-    ps.maxCoeff(&top);
-    double t = 0.0, spread_sum = 0.0, rounding = 0.0, others = 0.0;  // others: 1 - pi(top|s), as a sum
-    for (Index a = 0; a < ps.size(); ++a) {
-      const double spread = std::abs(ws(a) - mean);
-      t = std::max(t, ps(a) * spread);
-      spread_sum += ps(a) * spread;
-      rounding = std::max(rounding, e * ps(a) * (4.0 * eps * spread + A * eps * mean_abs));
-      if (a != top) others += ps(a);
-    }
-    if (policy.kind == PolicyKind::softmax_tabular) {
-      // D(top) = 0 exactly, so each entry's dA is at most 2 dD times 1 - pi(top|s).
-      bound = std::max(bound, occupancy_error * t + e * 2.0 * others * dw + rounding +
-                                  2.0 * policy_error * e * (t + mean_abs));
-    } else {
-      term = std::max(term, 2.0 * phi * spread_sum);
-      magnitude += e * (spread_sum + mean_abs) * phi;
-      bound += e * 4.0 * phi * dw + 2.0 * policy_error * e * phi * (spread_sum + mean_abs);
-    }
-  }
-  if (policy.kind == PolicyKind::softmax_linear)
-    bound += occupancy_error * term + (A + 4.0 + static_cast<double>(u.state_of.size())) * eps * magnitude;
-  return bound;
+  const double dw = detail::contracted_value_error(policy.is_softmax(), mdp.gamma(), value_error, unrefined_v_size > 0.0,
+                                                   r.size() ? r.cwiseAbs().maxCoeff() : 0.0, unrefined_v_size);
+  detail::GradientErrorBound bound(policy.kind, mdp.num_actions(), occupancy_error, dw, policy_error, phi);
+  for (std::size_t k = 0; k < u.state_of.size(); ++k)
+    bound.add_state(pi.row(u.state_of[k]), w.row(u.state_of[k]), std::abs(eta(static_cast<Index>(k))));
+  return bound.total(static_cast<Index>(u.state_of.size()));
 }
 
 /// Throws IllPosedError naming the first result that left the double range, and the input that

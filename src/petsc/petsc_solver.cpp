@@ -438,13 +438,13 @@ PetscSolution solve_distributed(const detail::DistributedProblem& problem, const
     PGTRUTH_PETSC(VecCreateMPI(world(), PETSC_DECIDE, static_cast<PetscInt>(problem.num_parameters()), &gradient.v));
   PGTRUTH_PETSC(VecSet(gradient.v, 0.0));
   Eigen::VectorXd whole_gradient = tabular ? Eigen::VectorXd() : Eigen::VectorXd::Zero(problem.num_parameters());
-  // The gradient's error bound (solver.cpp, gradient_error_bound): dw bounds the error of the
-  // contracted values from that of v and the rounding of q formed in double from v.
+  // The gradient's error bound (error_bounds.hpp, GradientErrorBound), state by state; q is
+  // formed in double from v.
   double reward_size = sys.r.size() ? sys.r.cwiseAbs().maxCoeff() : 0.0;
   reward_size = max_all(reward_size);
-  const double phi = problem.feature_size();
-  const double dw = (kind == PolicyKind::direct ? 3.0 : 6.0) * gamma * value_error + 8.0 * kEps * (reward_size + 2.0 * v_size);
-  double bound = 0, magnitude = 0, term = 0, non_finite = 0;
+  const double dw = detail::contracted_value_error(kind != PolicyKind::direct, gamma, value_error, true, reward_size, v_size);
+  detail::GradientErrorBound bound(kind, A, summary.occupancy_error, dw, sys.policy_error, problem.feature_size());
+  double non_finite = 0;
   {
     const PetscScalar *vl = nullptr, *gv = nullptr, *el = nullptr;
     PetscScalar* g = nullptr;
@@ -457,7 +457,7 @@ PetscSolution solve_distributed(const detail::DistributedProblem& problem, const
       const auto it = std::lower_bound(sys.ghosts.begin(), sys.ghosts.end(), static_cast<PetscInt>(j));
       return gv[it - sys.ghosts.begin()];
     };
-    const double nan = std::numeric_limits<double>::quiet_NaN(), A_ = static_cast<double>(A);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
     Eigen::RowVectorXd q(A), w(A);
     Index k = -1, current = -1;
     const auto close_state = [&]() {
@@ -472,33 +472,7 @@ PetscSolution solve_distributed(const detail::DistributedProblem& problem, const
       } else {
         problem.add_policy_derivative(current, w, whole_gradient);
       }
-      // The error bound of this state's term (solver.cpp, gradient_error_bound).
-      const double ae = std::abs(e);
-      if (kind == PolicyKind::direct) {
-        const double size = contracted.cwiseAbs().maxCoeff();
-        bound = std::max(bound, summary.occupancy_error * size + ae * dw + 2.0 * kEps * ae * size);
-        return;
-      }
-      const double mean = ps.dot(contracted), mean_abs = ps.dot(contracted.cwiseAbs());
-      Index top = 0;
-      ps.maxCoeff(&top);
-      double t = 0, spread_sum = 0, rounding = 0, others = 0;
-      for (Index a = 0; a < A; ++a) {
-        const double spread = std::abs(contracted(a) - mean);
-        t = std::max(t, ps(a) * spread);
-        spread_sum += ps(a) * spread;
-        rounding = std::max(rounding, ae * ps(a) * (4.0 * kEps * spread + A_ * kEps * mean_abs));
-        if (a != top) others += ps(a);
-      }
-      // pi's own rounding: 2 p eta (t + mean_abs) an entry, as in solver.cpp.
-      const double p = sys.policy_error;
-      if (tabular) {
-        bound = std::max(bound, summary.occupancy_error * t + ae * 2.0 * others * dw + rounding + 2.0 * p * ae * (t + mean_abs));
-      } else {
-        term = std::max(term, 2.0 * phi * spread_sum);
-        magnitude += ae * (spread_sum + mean_abs) * phi;
-        bound += ae * 4.0 * phi * dw + 2.0 * p * ae * phi * (spread_sum + mean_abs);
-      }
+      bound.add_state(ps, contracted, std::abs(e));
     };
     problem.for_each_row(states.first, states.end, [&](Index s, Index a, const std::vector<Outcome>& outcomes) {
       if (problem.unknown_of(s) < 0) return;
@@ -517,13 +491,12 @@ PetscSolution solve_distributed(const detail::DistributedProblem& problem, const
     PGTRUTH_PETSC(VecRestoreArrayRead(eta.v, &el));
     PGTRUTH_PETSC(VecRestoreArrayRead(v.v, &vl));
   }
-  if (kind == PolicyKind::softmax_linear) {
-    bound = sum_all(bound), magnitude = sum_all(magnitude), term = max_all(term);
-    bound += summary.occupancy_error * term + (static_cast<double>(A) + 4.0 + static_cast<double>(sys.N)) * kEps * magnitude;
+  if (kind == PolicyKind::softmax_linear) {  // the ranks' parts combined as total() expects
+    bound.bound = sum_all(bound.bound), bound.magnitude = sum_all(bound.magnitude), bound.term = max_all(bound.term);
   } else {
-    bound = max_all(bound);
+    bound.bound = max_all(bound.bound);
   }
-  summary.gradient_error = bound;
+  summary.gradient_error = bound.total(sys.N);
   if (!tabular) {  // theta is shared by all states: the ranks' terms summed, each rank keeps its block
     MPI_Allreduce(MPI_IN_PLACE, whole_gradient.data(), static_cast<int>(whole_gradient.size()), MPI_DOUBLE, MPI_SUM,
                   world());
